@@ -1,0 +1,1 @@
+"""Users, roles, per-object grants, and the one policy every service calls."""

@@ -1,0 +1,42 @@
+"""The one access policy. Every service asks it before acting; no face decides on its own.
+
+Roles are coarse and deliberately few; per-object grants widen a caseworker's or researcher's
+reach to one case or person. This first version covers what the store and vault need (who may
+see identities, who may administer keys and audit); the case and web issues extend the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"identity.read", "identity.write", "vault.admin", "audit.read",
+                        "evidence.read", "evidence.write", "backup", "users.admin"}),
+    "caseworker": frozenset({"identity.read", "identity.write", "evidence.read",
+                             "evidence.write"}),
+    "researcher": frozenset({"evidence.read", "evidence.write"}),
+    "analyst": frozenset(),
+    "viewer": frozenset(),
+}
+
+
+class AccessDenied(Exception):
+    def __init__(self, user_id: str, permission: str) -> None:
+        super().__init__(f"User {user_id} may not {permission.replace('.', ' ')}.")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as services see them: an id and a role, never a name of a refugee."""
+
+    user_id: str
+    name: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise AccessDenied(actor.user_id, permission)

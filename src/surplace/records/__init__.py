@@ -1,0 +1,1 @@
+"""Sources, the records they provide, persons and their names, and places."""

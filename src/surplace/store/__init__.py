@@ -1,0 +1,1 @@
+"""The store: engine and sessions for SQLite (embedded) and PostgreSQL (team), migrations, backup."""

@@ -1,0 +1,1 @@
+"""The vault: keys, key slots, field encryption, blind indexes, shredding, and the audit chain."""

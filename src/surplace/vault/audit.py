@@ -1,0 +1,214 @@
+"""The audit chain: every write and every read of a sensitive field, hash-chained and signed.
+
+Each entry records who (user id), what (action), which object (table and row id, and the field
+for reads), when, and a small JSON detail that never holds a value from a sensitive field. Entry
+``n`` carries ``SHA-256(entry_hash[n-1] || canonical(entry n))``; the chain starts from the
+SHA-256 of the store id, and its head (last sequence number and hash) is signed with an Ed25519
+key derived from the data key. Entries are written in the same transaction as the change they
+describe, so a rolled-back change leaves no entry and a committed one always has its entries.
+
+Writes are found by SQLAlchemy's flush events, so no service can forget to audit; reads are
+collected by :class:`~surplace.vault.fields.Sensitive` and written when the session commits (or,
+after a failure, in a transaction of their own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Integer, LargeBinary, String, Text, insert, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from surplace.store.base import Base
+from surplace.vault.fields import AUDIT_READS, keyring_of
+
+ACTOR = "surplace.actor"
+AUDITED = "surplace.audited"
+_SEPARATOR = "\x1f"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    object_type: Mapped[str] = mapped_column(String(64), index=True)
+    object_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditHead(Base):
+    """One row: the last entry's sequence number and hash, signed."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    key_version: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+@dataclass(frozen=True)
+class Event:
+    action: str
+    object_type: str
+    object_id: str | None = None
+    field: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def genesis_hash(store_id: str) -> bytes:
+    return hashlib.sha256(b"surplace-audit-genesis" + store_id.encode()).digest()
+
+
+def entry_hash(
+    prev_hash: bytes,
+    seq: int,
+    at: str,
+    actor_id: str | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    field: str | None,
+    detail: str | None,
+) -> bytes:
+    canonical = _SEPARATOR.join(
+        (str(seq), at, actor_id or "", action, object_type, object_id or "", field or "",
+         detail or "")
+    )
+    return hashlib.sha256(prev_hash + canonical.encode("utf-8")).digest()
+
+
+def head_message(store_id: str, seq: int, last_hash: bytes) -> bytes:
+    return f"surplace-audit-head{_SEPARATOR}{store_id}{_SEPARATOR}{seq}".encode() + last_hash
+
+
+def append(session: Session, events: Sequence[Event]) -> None:
+    """Append events to the chain inside the session's current transaction."""
+    if not events:
+        return
+    keyring = keyring_of(session, "the audit chain")
+    connection = session.connection()
+    head_query = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)
+    head = connection.execute(head_query.with_for_update()).first()
+    seq, prev = (head[0], head[1]) if head else (0, genesis_hash(keyring.store_id))
+    actor = session.info.get(ACTOR)
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    rows: list[dict[str, Any]] = []
+    for item in events:
+        seq += 1
+        detail = None if item.detail is None else json.dumps(item.detail, sort_keys=True)
+        digest = entry_hash(
+            prev, seq, at, actor, item.action, item.object_type, item.object_id, item.field, detail
+        )
+        rows.append(
+            {"seq": seq, "at": at, "actor_id": actor, "action": item.action,
+             "object_type": item.object_type, "object_id": item.object_id, "field": item.field,
+             "detail": detail, "prev_hash": prev, "entry_hash": digest}
+        )
+        prev = digest
+    connection.execute(insert(AuditEntry), rows)
+    key = keyring.current
+    head_values = {
+        "seq": seq, "entry_hash": prev, "key_version": key.version,
+        "signature": key.signing_key.sign(head_message(keyring.store_id, seq, prev)),
+    }
+    if head:
+        connection.execute(update(AuditHead).where(AuditHead.id == 1).values(**head_values))
+    else:
+        connection.execute(insert(AuditHead).values(id=1, **head_values))
+
+
+def record(session: Session, action: str, object_type: str, object_id: str | None = None,
+           *, detail: dict[str, Any] | None = None) -> None:
+    """Record an event that is not a table write (unlock, export, shred, file view …)."""
+    append(session, [Event(action, object_type, object_id, None, detail)])
+
+
+_UNAUDITED_TABLES = {"audit_entry", "audit_head"}
+
+
+def _changed_fields(obj: object) -> list[str]:
+    state = sa_inspect(obj)
+    names = set()
+    for attr in state.attrs:
+        if attr.history.has_changes():
+            key = attr.key
+            if key.endswith("_bidx"):
+                continue
+            names.add(key.removesuffix("_sealed"))
+    return sorted(names)
+
+
+def _write_events(session: Session) -> list[Event]:
+    events: list[Event] = []
+    for action, objects in (("create", session.new), ("update", session.dirty),
+                            ("delete", session.deleted)):
+        for obj in objects:
+            table = getattr(obj, "__tablename__", None)
+            if table is None or table in _UNAUDITED_TABLES:
+                continue
+            if action == "update" and not session.is_modified(obj):
+                continue
+            identity = sa_inspect(obj).identity
+            object_id = getattr(obj, "id", None) or (identity[0] if identity else None)
+            fields = None if action == "delete" else {"fields": _changed_fields(obj)}
+            events.append(Event(action, table, str(object_id), None, fields))
+    return events
+
+
+def _read_events(session: Session) -> list[Event]:
+    reads: set[tuple[str, str, str]] = session.info.pop(AUDIT_READS, set())
+    return [Event("read", table, object_id, field) for table, object_id, field in sorted(reads)]
+
+
+def install(session: Session) -> None:
+    """Make this session audit its writes and sensitive reads."""
+    session.info[AUDITED] = True
+
+
+def flush_reads(session: Session) -> None:
+    append(session, _read_events(session))
+
+
+def _on_after_flush(session: Session, flush_context: object) -> None:
+    if session.info.get(AUDITED):
+        append(session, _write_events(session) + _read_events(session))
+
+
+def _on_before_commit(session: Session) -> None:
+    if session.info.get(AUDITED) and session.info.get(AUDIT_READS):
+        flush_reads(session)
+
+
+def register_listeners() -> None:
+    from sqlalchemy import event
+
+    if not event.contains(Session, "after_flush", _on_after_flush):
+        event.listen(Session, "after_flush", _on_after_flush)
+        event.listen(Session, "before_commit", _on_before_commit)
+
+
+register_listeners()
+
+
+def iter_entries(session: Session, *, batch: int = 20_000) -> Iterable[Any]:
+    query = select(
+        AuditEntry.seq, AuditEntry.at, AuditEntry.actor_id, AuditEntry.action,
+        AuditEntry.object_type, AuditEntry.object_id, AuditEntry.field, AuditEntry.detail,
+        AuditEntry.prev_hash, AuditEntry.entry_hash,
+    ).order_by(AuditEntry.seq)
+    result = session.connection().execution_options(yield_per=batch).execute(query)
+    yield from result
