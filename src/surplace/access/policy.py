@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from surplace.errors import SurplaceError
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"identity.read", "identity.write", "vault.admin", "audit.read",
                         "evidence.read", "evidence.write", "backup", "users.admin"}),
@@ -20,7 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-class AccessDenied(Exception):
+class AccessDenied(SurplaceError):
     def __init__(self, user_id: str, permission: str) -> None:
         super().__init__(f"User {user_id} may not {permission.replace('.', ' ')}.")
 

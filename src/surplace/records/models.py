@@ -11,8 +11,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+
+from surplace.records.exceptions import RecordImmutable
 
 from surplace.store.base import Base, IdMixin, utcnow
 from surplace.vault.fields import DATE, JSON, TEXT, Sensitive
@@ -98,3 +109,13 @@ class PersonName(IdMixin, Base):
     full_name = Sensitive(TEXT, blind_index=True, doc="The name as written.")
     family_name = Sensitive(TEXT, blind_index=True, doc="Family name alone, where known.")
     given_name = Sensitive(TEXT, blind_index=True, doc="Given name alone, where known.")
+
+
+@event.listens_for(Record, "before_update")
+def _records_are_immutable(mapper: Mapper[Record], connection: Connection, target: Record) -> None:
+    raise RecordImmutable(target.id)
+
+
+@event.listens_for(Record, "before_delete")
+def _records_are_kept(mapper: Mapper[Record], connection: Connection, target: Record) -> None:
+    raise RecordImmutable(target.id)

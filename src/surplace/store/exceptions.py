@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+from surplace.errors import SurplaceError
 
-class StoreError(Exception):
+
+class StoreError(SurplaceError):
     """Base class for store errors; the message is safe to show."""
 
 

@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+from surplace.errors import SurplaceError
 
-class VaultError(Exception):
+
+class VaultError(SurplaceError):
     """Base class for every vault error; its message is safe to show and to log."""
 
 

@@ -1,0 +1,1 @@
+"""Recommendations made to governments and the tracking of their implementation."""

@@ -1,0 +1,1 @@
+"""Protection cases: members, interviews, decisions, assistance, interventions."""

@@ -1,0 +1,1 @@
+"""The command line: one root app (``surplace``) and one sub-app per domain."""

@@ -1,0 +1,1 @@
+"""Evidence files: encrypted at rest, hashed for fixity, with a chain of custody."""
