@@ -132,3 +132,51 @@ def find(
                       p.origin_province or "")
     stdout.print(table)
     info(f"{len(found)} found.")
+
+
+@app.command("import")
+def import_persons(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="JSON Lines file: one person object per line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Register every person in a JSON Lines file in one transaction: all of them or none.
+
+    Every line is checked first; if any is wrong, each wrong line is reported with its number
+    and reason and nothing is written.
+    """
+    from pydantic import ValidationError
+
+    from surplace.cli.common import progress
+
+    if not path.is_file():
+        raise UsageProblem(f"{path} is not a file.")
+    items: list[PersonIn] = []
+    problems: list[str] = []
+    with path.open(encoding="utf-8", errors="strict") as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    items.append(PersonIn.model_validate_json(line))
+                except ValidationError as error:
+                    first = error.errors()[0]
+                    where = ".".join(str(p) for p in first["loc"]) or "line"
+                    problems.append(f"line {number}, {where}: {first['msg']}")
+                except Exception as error:  # noqa: BLE001 - vocabulary errors carry the field
+                    problems.append(f"line {number}: {error}")
+        except UnicodeDecodeError:
+            raise UsageProblem(f"{path}: line {number + 1} is not valid UTF-8.") from None
+    if problems:
+        for problem in problems[:50]:
+            info(problem)
+        raise UsageProblem(f"{len(problems)} line(s) of {path} are wrong; nothing was imported.")
+    with unlocked_store(ctx) as unlocked, unlocked.session() as session, progress() as bar:
+        task = bar.add_task("Registering persons", total=len(items))
+        count = records_service.register_persons(
+            session, actor=unlocked.actor, items=items, on_each=lambda: bar.advance(task))
+    if as_json:
+        emit_json({"imported": count})
+    else:
+        info(f"Registered {count} persons.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,11 +17,14 @@ _PSEUDONYM_ALPHABET = "23456789BCDFGHJKLMNPQRSTVWXZ"
 
 
 def new_pseudonym() -> str:
-    """A short code with no vowels (so it spells no word) and ~29 bits of randomness."""
-    return "P-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
+    """A code with no vowels (so it spells no word) and 48 bits of randomness: a million
+    persons collide with a chance of about one in six hundred."""
+    letters = "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(10))
+    return f"P-{letters[:5]}-{letters[5:]}"
 
 
-def register_person(session: Session, *, actor: Actor, data: PersonIn) -> Person:
+def register_person(session: Session, *, actor: Actor, data: PersonIn,
+                    flush: bool = True) -> Person:
     require(actor, "identity.write")
     person = Person(
         pseudonym=new_pseudonym(), sex=data.sex, birth_year=data.birth_year,
@@ -35,7 +39,8 @@ def register_person(session: Session, *, actor: Actor, data: PersonIn) -> Person
             romanisation=name.romanisation, full_name=name.full_name,
             family_name=name.family_name, given_name=name.given_name,
         ))
-    session.flush()
+    if flush:
+        session.flush()
     return person
 
 
@@ -86,3 +91,19 @@ def find_by_document(session: Session, *, actor: Actor, number: str) -> list[Per
 def summary(person: Person) -> PersonSummary:
     return PersonSummary(id=person.id, pseudonym=person.pseudonym, sex=person.sex,
                          birth_year=person.birth_year, origin_province=person.origin_province)
+
+
+def register_persons(session: Session, *, actor: Actor, items: Iterable[PersonIn],
+                     on_each: Callable[[], None] | None = None) -> int:
+    """Register many persons in the caller's transaction; all or nothing."""
+    require(actor, "identity.write")
+    count = 0
+    for data in items:
+        register_person(session, actor=actor, data=data, flush=False)
+        count += 1
+        if count % 1000 == 0:
+            session.flush()
+        if on_each is not None:
+            on_each()
+    session.flush()
+    return count

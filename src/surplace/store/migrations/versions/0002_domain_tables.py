@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 02:57:04.711758
+Create Date: 2026-11-30 02:59:01.793878
 """
 
 from collections.abc import Sequence
