@@ -57,7 +57,8 @@ def read_passphrase(settings: Settings, *, prompt: str = "Passphrase",
         try:
             text = settings.key_file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as error:
-            raise UsageProblem(f"Cannot read key file {settings.key_file}: {error.strerror}.")
+            raise UsageProblem(
+                f"Cannot read key file {settings.key_file}: {error.strerror}.") from None
         if not text:
             raise UsageProblem(f"Key file {settings.key_file} is empty.")
         return text

@@ -10,13 +10,14 @@ import sys
 import traceback
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from surplace.cli import audit as audit_cli
 from surplace.cli import db as db_cli
+from surplace.cli import demo as demo_cli
 from surplace.cli import person as person_cli
 from surplace.cli import store as store_cli
 from surplace.cli import vault as vault_cli
@@ -36,6 +37,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(person_cli.app, name="person")
 app.add_typer(db_cli.app, name="db")
 store_cli.register(app)
+demo_cli.register(app)
 
 
 @app.callback()
@@ -53,7 +55,7 @@ def root(
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show tracebacks of internal errors (never local variables).")] = False,
 ) -> None:
-    overrides = {key: value for key, value in {
+    overrides: dict[str, Any] = {key: value for key, value in {
         "store": store, "blob_dir": blob_dir, "key_file": key_file, "user": user,
     }.items() if value is not None}
     try:

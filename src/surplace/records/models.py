@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from surplace.records.exceptions import RecordImmutable
-
 from surplace.store.base import Base, IdMixin, utcnow
 from surplace.vault.fields import DATE, JSON, TEXT, Sensitive
 

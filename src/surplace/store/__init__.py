@@ -1,1 +1,2 @@
-"""The store: engine and sessions for SQLite (embedded) and PostgreSQL (team), migrations, backup."""
+"""The store: engines and sessions (SQLite embedded, PostgreSQL for a team), migrations,
+backup."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from surplace.config import Settings
 from surplace.vault import audit
-from surplace.vault.fields import KEYRING
+from surplace.vault.fields import AUDIT_READS, KEYRING
 from surplace.vault.keyring import Keyring
 
 SQLITE_FILE = "store.sqlite3"
@@ -83,7 +83,7 @@ class Store:
             session.commit()
         except BaseException:
             session.rollback()
-            if keyring is not None and session.info.get(audit.AUDIT_READS):
+            if keyring is not None and session.info.get(AUDIT_READS):
                 audit.flush_reads(session)
                 session.commit()
             raise

@@ -1,7 +1,7 @@
 """vault, audit chain, users, sources, records, persons, places
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-30 02:56:31.473260
 """
 

@@ -1,0 +1,1 @@
+"""The demo scenario: synthetic people and organisations, never a real person."""
