@@ -109,3 +109,19 @@ def test_records_cannot_be_edited_or_deleted(unlocked: Unlocked) -> None:
         stored = session.get(Record, record_id)
         assert stored is not None and stored.sex == "F"
         assert stored.payload == {"name": "synthetic"}
+
+
+def test_gazetteer_seeds_countries_and_provinces_once(unlocked: Unlocked) -> None:
+    from sqlalchemy import select
+
+    from surplace.records.gazetteer import seed_places
+    from surplace.records.models import Place
+
+    with unlocked.session() as session:
+        added = seed_places(session)
+        assert seed_places(session) == 0
+        jilin = session.scalars(select(Place).where(Place.code == "CN-JL")).one()
+        china = session.get(Place, jilin.parent_id)
+    assert added > 20
+    assert (jilin.name_zh, jilin.iso_3166_2, china.code if china else None) == (
+        "吉林省", "CN-JL", "CN")

@@ -18,6 +18,7 @@ from surplace.cli.common import (
     state,
 )
 from surplace.demo import scenario
+from surplace.records import gazetteer
 from surplace.records import service as records_service
 from surplace.store.engine import SQLITE_FILE
 from surplace.vault import audit_service
@@ -56,6 +57,8 @@ def demo(
             encoding="utf-8")
         unlocked = vault_service.initialise(store, admin_name="admin",
                                             passphrase=DEMO_PASSPHRASE, params=params)
+        with unlocked.session() as session:
+            gazetteer.seed_places(session)
         vault_service.add_user(unlocked, name="caseworker", role="caseworker",
                                passphrase=DEMO_PASSPHRASE, params=params)
         with unlocked.session() as session, progress() as bar:

@@ -15,6 +15,7 @@ from surplace.cli.common import (
     read_passphrase,
     state,
 )
+from surplace.records import gazetteer
 from surplace.vault import service as vault_service
 
 
@@ -36,6 +37,8 @@ def init(
         unlocked = vault_service.initialise(
             store, admin_name=admin_name, passphrase=passphrase,
             params=argon2_parameters(settings))
+        with unlocked.session() as session:
+            gazetteer.seed_places(session)
         result = {"store": store.location, "store_id": unlocked.keyring.store_id,
                   "admin": admin_name, "blob_dir": str(store.blob_dir)}
     if as_json:
