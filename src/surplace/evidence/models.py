@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surplace.store.base import Base, IdMixin, utcnow
@@ -27,7 +27,7 @@ class Evidence(IdMixin, Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id"), nullable=True)
     derivation: Mapped[str | None] = mapped_column(String(24), nullable=True)
     sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # video evidence passes 2 GiB
     media_type: Mapped[str] = mapped_column(String(128))
     key_version: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Integer, LargeBinary, String, Text, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from surplace.store.base import Base
 from surplace.vault.fields import AUDIT_READS, keyring_of
@@ -141,13 +142,16 @@ _UNAUDITED_TABLES = {"audit_entry", "audit_head"}
 
 
 def _changed_fields(obj: object) -> list[str]:
+    # Only an attribute with an entry in ``committed_state`` can have changes (the ORM records
+    # the old value there on the first set), so the history is asked for those alone rather than
+    # for every attribute of every object: the same answer, at a fraction of the cost on a bulk
+    # insert.
     state = sa_inspect(obj)
     names = set()
-    for attr in state.attrs:
-        if attr.history.has_changes():
-            key = attr.key
-            if key.endswith("_bidx"):
-                continue
+    for key in state.committed_state:
+        if key.endswith("_bidx"):
+            continue
+        if state.get_history(key, PASSIVE_NO_INITIALIZE).has_changes():
             names.add(key.removesuffix("_sealed"))
     return sorted(names)
 
@@ -210,5 +214,7 @@ def iter_entries(session: Session, *, batch: int = 20_000) -> Iterable[Any]:
         AuditEntry.object_type, AuditEntry.object_id, AuditEntry.field, AuditEntry.detail,
         AuditEntry.prev_hash, AuditEntry.entry_hash,
     ).order_by(AuditEntry.seq)
-    result = session.connection().execution_options(yield_per=batch).execute(query)
-    yield from result
+    # Closed even when the caller stops early (a broken chain): on PostgreSQL ``yield_per`` holds
+    # a server-side cursor, which would otherwise stay open until garbage collection.
+    with session.connection().execution_options(yield_per=batch).execute(query) as result:
+        yield from result

@@ -3,7 +3,7 @@
 No table here holds a key in the clear. A key slot holds the data key wrapped under a key derived
 from one user's passphrase; a generation link holds a newer data key wrapped under the one before
 it, so a slot made before a rotation still reaches the current key (and is rewrapped on its next
-unlock).
+unlock); during a rotation a back link lets a slot already on the new generation reach the old one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ class VaultState(Base):
 
 
 class KeyGeneration(Base):
-    """A data-key generation; from the second on, wrapped under the generation before it."""
+    """A data-key generation; from the second on, wrapped under the generation before it.
+
+    While the rotation to this generation is in progress, the row also holds the previous
+    generation wrapped under this one (the *back link*), so that a slot already rewrapped to this
+    generation (or made during the rotation) still opens values not yet re-sealed. The rotation
+    erases the back link when it finishes.
+    """
 
     __tablename__ = "key_generation"
 
@@ -38,6 +44,8 @@ class KeyGeneration(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     link_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     wrapped_by_previous: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    back_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    previous_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class KeySlot(IdMixin, Base):

@@ -17,7 +17,7 @@ from surplace.store.base import new_id
 from surplace.store.engine import Store
 from surplace.store.exceptions import StoreExists, StoreNotFound
 from surplace.vault import audit
-from surplace.vault.crypto import Argon2Parameters, DataKey, random_key
+from surplace.vault.crypto import Argon2Parameters, DataKey, random_key, unwrap
 from surplace.vault.exceptions import StoreShredded, UnknownUser, WrongPassphrase
 from surplace.vault.keyring import Keyring
 from surplace.vault.models import KeyGeneration, KeySlot, VaultState
@@ -44,6 +44,32 @@ def vault_state(session: Session) -> VaultState:
     if state.shredded_at is not None:
         raise StoreShredded()
     return state
+
+
+def back_link_context(store_id: str, version: int) -> bytes:
+    """Associated data of the back link held by generation ``version``."""
+    return f"surplace-generation-back|{store_id}|{version}".encode()
+
+
+def with_rotation_source(session: Session, state: VaultState,
+                         keys: list[DataKey]) -> list[DataKey]:
+    """During a rotation, add the generation being rotated from if ``keys`` cannot reach it.
+
+    A slot already rewrapped to the new generation (or made during the rotation) opens only
+    the new key; the back link on the new generation's row gives the old one, which values not
+    yet re-sealed still need. See :mod:`surplace.vault.rotation`.
+    """
+    old = state.rotating_from_version
+    if old is None or any(key.version == old for key in keys):
+        return keys
+    first = keys[0]
+    link = session.get(KeyGeneration, first.version)
+    if (first.version != old + 1 or link is None or link.previous_wrapped is None
+            or link.back_nonce is None):
+        return keys
+    raw = unwrap(first.raw, bytes(link.back_nonce), bytes(link.previous_wrapped),
+                 back_link_context(state.store_id, first.version))
+    return [DataKey(old, raw), *keys]
 
 
 def initialise(store: Store, *, admin_name: str, passphrase: str,
@@ -92,7 +118,8 @@ def unlock(store: Store, *, user_name: str, passphrase: str) -> Unlocked:
         else:
             raise WrongPassphrase(user_name)
         key, kek = opened
-        keys = follow_generations(session, store_id, key)
+        keys = with_rotation_source(session, state,
+                                    follow_generations(session, store_id, key))
         actor = Actor(user.id, user.name, user.role)
         slot_id = slot.id
     keyring = Keyring(store_id, keys)

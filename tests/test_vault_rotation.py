@@ -1,0 +1,351 @@
+"""Key rotation: every sealed value and evidence file moves to the new generation, values and
+searches survive, other users still get in, and an interrupted rotation is continued."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select
+
+import surplace.schema  # noqa: F401 - every model, so SENSITIVE_FIELDS is complete
+from surplace.access.policy import AccessDenied
+from surplace.cases.models import Case, CaseMember, Interview
+from surplace.config import Settings
+from surplace.evidence.blobs import BlobStore
+from surplace.evidence.models import CustodyEntry, Evidence
+from surplace.incidents.models import Act, Incident
+from surplace.records import service as records_service
+from surplace.records.models import Person, Record, Source
+from surplace.records.schemas import NameIn, PersonIn
+from surplace.store.engine import Store
+from surplace.vault import service as vault_service
+from surplace.vault.audit import AuditEntry, AuditHead
+from surplace.vault.audit_verify import verify_chain
+from surplace.vault.crypto import envelope_version
+from surplace.vault.exceptions import WrongPassphrase
+from surplace.vault.fields import SENSITIVE_FIELDS
+from surplace.vault.keyring import Keyring
+from surplace.vault.models import KeyGeneration, KeySlot, VaultState
+from surplace.vault.rotation import rotate, sealed_tables, vault_status
+from surplace.vault.service import Unlocked
+from tests.conftest import PASSPHRASE, TEST_ARGON2, cli_env
+
+WORKER_PASSPHRASE = "the worker's own passphrase"
+
+
+def person_in(i: int) -> PersonIn:
+    return PersonIn(
+        names=[NameIn(full_name=f"Ri Sun-hui {i}", family_name="Ri", given_name=f"Sun-hui {i}"),
+               NameIn(full_name=f"리순희 {i}", script="hangul", kind="alias")],
+        sex="F", birth_date=date(1990, 1, 1 + i % 28), origin_place=f"Village {i}",
+        current_location=f"Safe house {i % 7}", contact=f"+86 555 {i:04d}",
+        document_number=f"DOC-{i:05d}", notes=f"Note number {i}",
+    )
+
+
+def populate(unlocked: Unlocked, persons: int = 12) -> None:
+    """Persons, and one row with every sensitive field set in every other sealed table."""
+    actor = unlocked.actor
+    with unlocked.session() as session:
+        records_service.register_persons(session, actor=actor,
+                                         items=(person_in(i) for i in range(persons)))
+        first = session.scalars(select(Person).order_by(Person.id)).first()
+        assert first is not None
+        first.family = {"mother": "in Hyesan"}
+        source = Source(code="SRC-1", kind="informant", name="An informant",
+                        contact="Signal", description="Border contact")
+        session.add(source)
+        session.flush()
+        session.add(Record(source_id=source.id, content_digest=hashlib.sha256(b"r").digest(),
+                           payload={"name": "Ri", "seen": "2024"}))
+        case = Case(case_number="C-1", principal_id=first.id, summary="Claim summary")
+        incident = Incident(title="Arrest at the border", description="What happened")
+        session.add_all([case, incident])
+        session.flush()
+        session.add(CaseMember(case_id=case.id, person_id=first.id, relationship="self"))
+        session.add(Interview(case_id=case.id, held_on=date(2024, 5, 1), record="Interview",
+                              interpreter="Interpreter", applicant_comments="Agreed"))
+        session.add(Act(incident_id=incident.id, act_type="arrest", method="Raid",
+                        consequences="Detained"))
+        data = b"evidence file content " * 5000
+        evidence = Evidence(case_id=case.id, sha256=hashlib.sha256(data).digest(),
+                            size=len(data), media_type="text/plain",
+                            key_version=unlocked.keyring.current.version,
+                            file_name="statement.txt", capture={"device": "phone"},
+                            description="A statement")
+        BlobStore(unlocked.store.blob_dir).write(evidence.id, unlocked.keyring.current,
+                                                 io.BytesIO(data))
+        session.add(evidence)
+        session.flush()
+        session.add(CustodyEntry(evidence_id=evidence.id, action="added", note="Received"))
+
+
+def snapshot(unlocked: Unlocked) -> dict[tuple[str, str, str], Any]:
+    """Every sensitive value in the store, opened through the models."""
+    values: dict[tuple[str, str, str], Any] = {}
+    owners = {field.owner: [f.attribute for f in SENSITIVE_FIELDS if f.owner is field.owner]
+              for field in SENSITIVE_FIELDS}
+    with unlocked.session() as session:
+        for owner, attributes in owners.items():
+            for row in session.scalars(select(owner)):
+                for attribute in attributes:
+                    values[(owner.__tablename__, row.id, attribute)] = getattr(row, attribute)
+    return values
+
+
+def versions(store: Store) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Envelope versions per sealed column, and index version bytes per index column."""
+    sealed: dict[str, set[int]] = {}
+    indexes: dict[str, set[int]] = {}
+    with store.session() as session:
+        for item in sealed_tables():
+            for field in item.fields:
+                name = f"{item.name}.{field.name}"
+                sealed[name] = {envelope_version(v) for v in session.scalars(
+                    select(field.sealed).where(field.sealed.is_not(None)))}
+                if field.index is not None:
+                    indexes[name] = {bytes(v)[0] for v in session.scalars(
+                        select(field.index).where(field.index.is_not(None)))}
+    return sealed, indexes
+
+
+def state(store: Store) -> VaultState:
+    with store.session() as session:
+        found = session.get(VaultState, 1)
+        assert found is not None
+        return found
+
+
+def test_rotation_reseals_every_sensitive_column(unlocked: Unlocked) -> None:
+    populate(unlocked)
+    before = snapshot(unlocked)
+    sealed_before, _ = versions(unlocked.store)
+    assert all(found == {1} for found in sealed_before.values()), "every column has a value"
+    progress: list[tuple[int, int]] = []
+
+    report = rotate(unlocked, passphrase=PASSPHRASE, batch_size=5,
+                    on_progress=lambda done, total: progress.append((done, total)))
+
+    assert (report.from_version, report.to_version, report.resumed) == (1, 2, False)
+    assert report.values_resealed == sum(v is not None for v in before.values())
+    assert report.files_reencrypted == 1 and report.slots_waiting == 0
+    assert progress[-1][0] == progress[-1][1] == report.values_resealed + 1
+    sealed_after, indexes_after = versions(unlocked.store)
+    assert set(sealed_after) == {f"{f.table}.{f.attribute}" for f in SENSITIVE_FIELDS}
+    assert all(found == {2} for found in sealed_after.values()), sealed_after
+    assert indexes_after and all(found == {2} for found in indexes_after.values())
+
+    fresh = vault_service.unlock(unlocked.store, user_name="admin", passphrase=PASSPHRASE)
+    assert snapshot(fresh) == before
+    only_new = Unlocked(unlocked.store, Keyring(fresh.keyring.store_id,
+                                                [fresh.keyring.get(2)]), fresh.actor)
+    with only_new.session() as session:
+        assert len(records_service.find_by_name(session, actor=only_new.actor,
+                                                name="ri sun hui 7")) == 1
+        assert len(records_service.find_by_name(session, actor=only_new.actor,
+                                                name="리순희 3")) == 1
+        assert len(records_service.find_by_document(session, actor=only_new.actor,
+                                                    number="doc-00011")) == 1
+        assert verify_chain(session, only_new.keyring).ok
+        head = session.get(AuditHead, 1)
+        assert head is not None and head.key_version == 2
+        actions = set(session.scalars(select(AuditEntry.action)))
+        assert {"vault.rotate.start", "vault.rotate.batch", "vault.rotate.file",
+                "vault.rotate.finish"} <= actions
+        evidence = session.scalars(select(Evidence)).one()
+        assert evidence.key_version == 2
+    blobs = BlobStore(unlocked.store.blob_dir)
+    assert blobs.key_version(evidence.id) == 2
+    content = b"".join(blobs.read(evidence.id, only_new.keyring))
+    assert hashlib.sha256(content).digest() == evidence.sha256
+    found = state(unlocked.store)
+    assert (found.current_key_version, found.rotating_from_version) == (2, None)
+
+
+def test_other_users_still_unlock_and_are_rewrapped(unlocked: Unlocked) -> None:
+    populate(unlocked, persons=3)
+    worker_id = vault_service.add_user(unlocked, name="worker", role="caseworker",
+                                       passphrase=WORKER_PASSPHRASE, params=TEST_ARGON2)
+    first = rotate(unlocked, passphrase=PASSPHRASE)
+    second = rotate(unlocked, passphrase=PASSPHRASE)
+    assert (first.slots_waiting, second.slots_waiting, second.to_version) == (1, 1, 3)
+    assert [s.key_version for s in vault_status(unlocked.store).slots
+            if s.user_id == worker_id] == [1]
+
+    worker = vault_service.unlock(unlocked.store, user_name="worker",
+                                  passphrase=WORKER_PASSPHRASE)
+    assert worker.keyring.versions == [1, 2, 3]
+    with worker.session() as session:
+        found = records_service.find_by_document(session, actor=worker.actor, number="DOC-00002")
+        assert len(found) == 1
+        shown = records_service.show_person(session, actor=worker.actor, reference=found[0].id)
+        assert shown.notes == "Note number 2"
+        slot = session.scalars(select(KeySlot).where(KeySlot.user_id == worker_id)).one()
+        assert slot.key_version == 3 and slot.rewrapped_at is not None
+    assert all(found == {3} for found in versions(unlocked.store)[0].values())
+    vault_service.unlock(unlocked.store, user_name="worker", passphrase=WORKER_PASSPHRASE)
+
+
+def test_rotation_needs_an_admin_and_their_passphrase(unlocked: Unlocked) -> None:
+    vault_service.add_user(unlocked, name="worker", role="caseworker",
+                           passphrase=WORKER_PASSPHRASE, params=TEST_ARGON2)
+    worker = vault_service.unlock(unlocked.store, user_name="worker",
+                                  passphrase=WORKER_PASSPHRASE)
+    with pytest.raises(AccessDenied):
+        rotate(worker, passphrase=WORKER_PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        rotate(unlocked, passphrase="not the passphrase")
+    found = state(unlocked.store)
+    assert (found.current_key_version, found.rotating_from_version) == (1, None)
+    assert unlocked.keyring.versions == [1]
+    with unlocked.session() as session:
+        assert session.scalar(select(func.count()).select_from(KeyGeneration)) == 1
+        assert verify_chain(session, unlocked.keyring).ok
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_interrupted_rotation_leaves_a_readable_store_and_a_rerun_finishes(
+        unlocked: Unlocked) -> None:
+    populate(unlocked, persons=20)
+    vault_service.add_user(unlocked, name="worker", role="caseworker",
+                           passphrase=WORKER_PASSPHRASE, params=TEST_ARGON2)
+    before = snapshot(unlocked)
+
+    committed: list[int] = []
+
+    def stop_after_first_batch(done: int, total: int) -> None:
+        if done:
+            committed.append(done)
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        rotate(unlocked, passphrase=PASSPHRASE, batch_size=4,
+               on_progress=stop_after_first_batch)
+    found = state(unlocked.store)
+    assert (found.current_key_version, found.rotating_from_version) == (2, 1)
+    mixed = set().union(*versions(unlocked.store)[0].values())
+    assert mixed == {1, 2}
+
+    # The admin's slot is already on generation 2; the back link gives generation 1.
+    reader = vault_service.unlock(unlocked.store, user_name="admin", passphrase=PASSPHRASE)
+    assert reader.keyring.versions == [1, 2]
+    assert snapshot(reader) == before
+    with reader.session() as session:
+        assert len(records_service.find_by_name(session, actor=reader.actor,
+                                                name="Ri Sun-hui 19")) == 1
+        assert verify_chain(session, reader.keyring).ok
+    # A slot rewrapped by an unlock during the rotation, and one made during it, read all too.
+    vault_service.unlock(unlocked.store, user_name="worker", passphrase=WORKER_PASSPHRASE)
+    worker = vault_service.unlock(unlocked.store, user_name="worker",
+                                  passphrase=WORKER_PASSPHRASE)
+    vault_service.add_user(reader, name="late", role="admin", passphrase=WORKER_PASSPHRASE,
+                           params=TEST_ARGON2)
+    late = vault_service.unlock(unlocked.store, user_name="late", passphrase=WORKER_PASSPHRASE)
+    assert worker.keyring.versions == late.keyring.versions == [1, 2]
+    assert snapshot(worker) == snapshot(late) == before
+
+    report = rotate(reader, passphrase=PASSPHRASE, batch_size=4)
+    assert (report.from_version, report.to_version, report.resumed) == (1, 2, True)
+    assert committed[0] > 0
+    assert report.values_resealed + committed[0] == sum(v is not None for v in before.values())
+    assert all(found == {2} for found in versions(unlocked.store)[0].values())
+    assert state(unlocked.store).rotating_from_version is None
+    assert snapshot(reader) == before
+    with reader.session() as session:
+        generations = session.scalars(select(KeyGeneration).order_by(KeyGeneration.version))
+        assert [(g.version, g.previous_wrapped, g.back_nonce) for g in generations] == [
+            (1, None, None), (2, None, None)]
+        assert verify_chain(session, reader.keyring).ok
+    assert vault_service.unlock(unlocked.store, user_name="late",
+                                passphrase=WORKER_PASSPHRASE).keyring.versions == [2]
+
+
+def _pg_or_sqlite_engine(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return create_engine(settings.store.replace("postgresql://", "postgresql+psycopg://", 1))
+    return create_engine(f"sqlite:///{settings.store}/store.sqlite3")
+
+
+def _batches_committed(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "vault.rotate.batch")) or 0)
+
+
+@pytest.fixture
+def big_store(unlocked: Unlocked) -> Iterator[Unlocked]:
+    with unlocked.session() as session:
+        records_service.register_persons(session, actor=unlocked.actor,
+                                         items=(person_in(i) for i in range(3000)))
+    yield unlocked
+
+
+@pytest.mark.slow
+def test_sigkill_during_cli_rotation_then_rerun(big_store: Unlocked, settings: Settings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURPLACE_")}
+    env.update(cli_env(settings))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "surplace", "vault", "rotate", "--batch-size", "10"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watcher = _pg_or_sqlite_engine(settings)
+    try:
+        deadline = time.monotonic() + 60
+        while _batches_committed(watcher) < 3:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the rotation did not start"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        if process.stderr:
+            process.stderr.close()
+        interrupted = _batches_committed(watcher)
+    finally:
+        watcher.dispose()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    found = state(big_store.store)
+    assert (found.current_key_version, found.rotating_from_version) == (2, 1)
+    assert set().union(*versions(big_store.store)[0].values()) == {1, 2}
+    reader = vault_service.unlock(big_store.store, user_name="admin", passphrase=PASSPHRASE)
+    with reader.session() as session:
+        hits = records_service.find_by_document(session, actor=reader.actor, number="DOC-02999")
+        assert len(hits) == 1
+        shown = records_service.show_person(session, actor=reader.actor, reference=hits[0].id)
+        assert shown.current_location == "Safe house 3"
+    with reader.session() as session:
+        assert verify_chain(session, reader.keyring).ok
+
+    from tests.clirun import surplace
+
+    done = surplace("vault", "rotate", "--batch-size", "500", "--json", env=cli_env(settings))
+    assert done.returncode == 0, done.stderr
+    assert "Continuing the interrupted rotation" in done.stderr
+    result = json.loads(done.stdout)
+    assert result["resumed"] is True and result["to_generation"] == 2
+    assert interrupted >= 3
+    assert 0 < result["values_resealed"] < 3000 * 10  # ten sealed values per person
+    assert set().union(*versions(big_store.store)[0].values()) == {2}
+    status = json.loads(surplace("vault", "status", "--json", env=cli_env(settings)).stdout)
+    assert status["rotation_in_progress"] is False and status["current_generation"] == 2
+    reader = vault_service.unlock(big_store.store, user_name="admin", passphrase=PASSPHRASE)
+    with reader.session() as session:
+        hits = records_service.find_by_name(session, actor=reader.actor, name="ri sun-hui 1234")
+        assert len(hits) == 1
+        assert verify_chain(session, reader.keyring).ok
