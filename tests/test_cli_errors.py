@@ -141,9 +141,6 @@ def test_credential_errors_are_one_line_and_write_nothing(
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli.common.read_passphrase catches OSError but not UnicodeDecodeError, so a key file that "
-    "is not UTF-8 ends in 'Internal error' instead of one 'Error:' line"))
 def test_a_key_file_that_is_not_text_is_one_error_line(
         unlocked: Unlocked, settings: Settings, tmp_path: Path) -> None:
     key = tmp_path / "binary.key"
@@ -171,10 +168,6 @@ def test_a_folder_without_a_store_is_one_error_line(tmp_path: Path, where: str) 
 
 def test_a_database_without_a_store_is_one_error_line(
         backend: str, settings: Settings, request: pytest.FixtureRequest) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "on PostgreSQL an empty schema is not recognised as 'no store': vault_state() "
-            "queries a missing table and the command ends in 'Internal error'")))
     done = surplace("person", "find", "--name", "Tokko Synthetic", env=cli_env(settings),
                     stdin="")
     assert_one_error_line(done, 1, "surplace init")

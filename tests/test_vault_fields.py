@@ -187,9 +187,6 @@ def test_an_edited_key_version_is_refused(unlocked: Unlocked) -> None:
             read_person_field(unlocked, person_id, "contact")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "crypto.envelope_version raises a bare ValueError for an unknown envelope format byte, "
-    "which the command line reports as an internal error instead of TamperedCiphertext"))
 def test_an_edited_format_byte_is_reported_as_tampering(unlocked: Unlocked) -> None:
     person_id = register(unlocked, PANG)
     original = raw_value(unlocked.store, "person", "contact", person_id)

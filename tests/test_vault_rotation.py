@@ -349,3 +349,20 @@ def test_sigkill_during_cli_rotation_then_rerun(big_store: Unlocked, settings: S
         hits = records_service.find_by_name(session, actor=reader.actor, name="ri sun-hui 1234")
         assert len(hits) == 1
         assert verify_chain(session, reader.keyring).ok
+
+
+def test_a_session_unlocked_before_a_rotation_cannot_seal_under_the_old_key(
+        unlocked: Unlocked) -> None:
+    from surplace.vault.exceptions import VaultError
+    from surplace.vault.rotation import rotate
+    from tests.conftest import PASSPHRASE
+
+    early = vault_service.unlock(unlocked.store, user_name="admin", passphrase=PASSPHRASE)
+    rotate(unlocked, passphrase=PASSPHRASE)
+    data = PersonIn(names=[NameIn(full_name="Synthetic Late Writer")])
+    with pytest.raises(VaultError, match="rotated to generation 2"), early.session() as session:
+        records_service.register_person(session, actor=early.actor, data=data)
+    fresh = vault_service.unlock(unlocked.store, user_name="admin", passphrase=PASSPHRASE)
+    with fresh.session() as session:
+        person = records_service.register_person(session, actor=fresh.actor, data=data)
+        assert person.id

@@ -59,6 +59,9 @@ def read_passphrase(settings: Settings, *, prompt: str = "Passphrase",
         except OSError as error:
             raise UsageProblem(
                 f"Cannot read key file {settings.key_file}: {error.strerror}.") from None
+        except UnicodeDecodeError:
+            raise UsageProblem(
+                f"Cannot use key file {settings.key_file}: it is not UTF-8 text.") from None
         if not text:
             raise UsageProblem(f"Key file {settings.key_file} is empty.")
         return text
@@ -89,11 +92,12 @@ def opened_store(ctx: typer.Context, *, create: bool = False) -> Iterator[Store]
 
 
 @contextmanager
-def unlocked_store(ctx: typer.Context) -> Iterator[Unlocked]:
+def unlocked_store(ctx: typer.Context, *, record: bool = True) -> Iterator[Unlocked]:
     settings = state(ctx).settings
     with opened_store(ctx) as store:
         passphrase = read_passphrase(settings)
-        yield vault_service.unlock(store, user_name=acting_user(settings), passphrase=passphrase)
+        yield vault_service.unlock(store, user_name=acting_user(settings), passphrase=passphrase,
+                                   record=record)
 
 
 def emit_json(data: Any) -> None:

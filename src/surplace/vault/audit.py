@@ -21,13 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, Text, insert, select, update
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Connection, Integer, LargeBinary, String, Text, insert, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from surplace.store.base import Base
+from surplace.vault.exceptions import AuditChainBroken
 from surplace.vault.fields import AUDIT_READS, keyring_of
+from surplace.vault.keyring import Keyring
 
 ACTOR = "surplace.actor"
 AUDITED = "surplace.audited"
@@ -85,9 +89,10 @@ def entry_hash(
     field: str | None,
     detail: str | None,
 ) -> bytes:
-    canonical = _SEPARATOR.join(
-        (str(seq), at, actor_id or "", action, object_type, object_id or "", field or "",
-         detail or "")
+    # JSON keeps None apart from "" and no field can forge a separator.
+    canonical = json.dumps(
+        [seq, at, actor_id, action, object_type, object_id, field, detail],
+        ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(prev_hash + canonical.encode("utf-8")).digest()
 
@@ -102,9 +107,11 @@ def append(session: Session, events: Sequence[Event]) -> None:
         return
     keyring = keyring_of(session, "the audit chain")
     connection = session.connection()
-    head_query = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)
+    head_query = select(AuditHead.seq, AuditHead.entry_hash, AuditHead.key_version,
+                        AuditHead.signature).where(AuditHead.id == 1)
     head = connection.execute(head_query.with_for_update()).first()
-    seq, prev = (head[0], head[1]) if head else (0, genesis_hash(keyring.store_id))
+    seq, prev = (head[0], bytes(head[1])) if head else (0, genesis_hash(keyring.store_id))
+    _check_head_before_extending(connection, keyring, head)
     actor = session.info.get(ACTOR)
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     rows: list[dict[str, Any]] = []
@@ -130,6 +137,30 @@ def append(session: Session, events: Sequence[Event]) -> None:
         connection.execute(update(AuditHead).where(AuditHead.id == 1).values(**head_values))
     else:
         connection.execute(insert(AuditHead).values(id=1, **head_values))
+
+
+def _check_head_before_extending(connection: Connection, keyring: Keyring,
+                                 head: Row[Any] | None) -> None:
+    """Refuse to extend a chain whose signed head does not match its last entry.
+
+    Appending re-signs the head; without this check the next ordinary write would launder a
+    forged head (entries cut from the end and the head moved back) into a valid signature.
+    """
+    last = connection.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if head is None:
+        if last is not None:
+            raise AuditChainBroken("its signed head is missing")
+        return
+    seq, last_hash, key_version, signature = head
+    if last is None or last[0] != seq or bytes(last[1]) != bytes(last_hash):
+        raise AuditChainBroken(f"its signed head names entry {seq}, which is not its last entry")
+    try:
+        keyring.get(key_version).signing_key.public_key().verify(
+            bytes(signature), head_message(keyring.store_id, seq, bytes(last_hash)))
+    except InvalidSignature:
+        raise AuditChainBroken("its head signature is not valid") from None
 
 
 def record(session: Session, action: str, object_type: str, object_id: str | None = None,

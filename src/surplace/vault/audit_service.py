@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surplace.access.models import User
 from surplace.access.policy import require
 from surplace.errors import InvalidInput
+from surplace.vault import audit
 from surplace.vault.audit import AuditEntry
 from surplace.vault.audit_verify import ChainReport, verify_chain
 from surplace.vault.service import Unlocked
@@ -28,9 +29,15 @@ class AuditEntryOut(BaseModel):
 
 
 def verify(unlocked: Unlocked) -> ChainReport:
+    """Check the chain; when it is sound, record that this user checked it."""
     require(unlocked.actor, "audit.read")
     with unlocked.session() as session:
-        return verify_chain(session, unlocked.keyring)
+        report = verify_chain(session, unlocked.keyring)
+    if report.ok:
+        with unlocked.session() as session:
+            audit.record(session, "audit.verify", "audit_head", "1",
+                         detail={"entries": report.entries})
+    return report
 
 
 def _iso(value: str | None, option: str) -> str | None:

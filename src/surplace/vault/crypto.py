@@ -92,9 +92,9 @@ def subkey(data_key: bytes, purpose: str) -> bytes:
 
 def envelope_version(sealed: bytes) -> int:
     """The data-key version a sealed value was made with."""
-    fmt, version = _HEADER.unpack_from(sealed)
+    fmt, version = _HEADER.unpack_from(sealed) if len(sealed) >= _HEADER.size else (None, 0)
     if fmt != ENVELOPE_FORMAT:
-        raise ValueError("not a sealed value")
+        raise TamperedCiphertext("(envelope header)")
     return int(version)
 
 

@@ -8,6 +8,7 @@
     ├── TamperedCiphertext   a sealed value failed authentication (edited, swapped or corrupt)
     ├── PlaintextRefused     something tried to write an unsealed value into a sealed column
     ├── WeakKeyParameters    Argon2id parameters below the floor
+    ├── AuditChainBroken     the audit chain's head does not match it: writes are refused
     └── RotationError        a key rotation cannot proceed
 """
 
@@ -63,3 +64,11 @@ class WeakKeyParameters(VaultError):
 
 class RotationError(VaultError):
     pass
+
+
+class AuditChainBroken(VaultError):
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"The audit chain is broken ({why}); nothing more is written until an administrator "
+            "runs 'surplace audit verify' and restores the store from a backup."
+        )

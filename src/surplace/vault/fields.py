@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import LargeBinary, event
+from sqlalchemy import LargeBinary, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, mapped_column, object_session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from surplace.vault.crypto import looks_sealed, normalise_for_index
-from surplace.vault.exceptions import PlaintextRefused, VaultLocked
+from surplace.vault.exceptions import PlaintextRefused, VaultError, VaultLocked
 from surplace.vault.keyring import Keyring
 
 T = TypeVar("T")
@@ -205,8 +205,28 @@ def _seal_pending_values(session: Session, flush_context: object, instances: obj
     if not touched:
         return
     keyring = keyring_of(session, "a sensitive value")
+    _refuse_a_stale_keyring(session, keyring)
     for obj in touched:
         for descriptor in sensitive_descriptors(type(obj)):
             descriptor.seal_pending(obj, keyring)
         if not obj.__dict__[_PENDING]:
             del obj.__dict__[_PENDING]
+
+
+def _refuse_a_stale_keyring(session: Session, keyring: Keyring) -> None:
+    """Refuse to seal under a generation older than the store's current one.
+
+    A process unlocked before a rotation finished would otherwise keep sealing under the old
+    generation, which users whose slots were rewrapped to the new one could not read.
+    """
+    from surplace.vault.models import VaultState
+
+    with session.no_autoflush:
+        current = session.execute(
+            select(VaultState.current_key_version).where(VaultState.id == 1)
+        ).scalar_one_or_none()
+    if current is not None and current > keyring.current.version:
+        raise VaultError(
+            f"The store's data key was rotated to generation {current} after this session "
+            "was unlocked; unlock again to write."
+        )

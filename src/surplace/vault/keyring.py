@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from surplace.vault.crypto import DataKey, envelope_version
-from surplace.vault.exceptions import VaultLocked
+from surplace.vault.exceptions import TamperedCiphertext, VaultLocked
 
 
 class Keyring:
@@ -35,7 +35,11 @@ class Keyring:
         return self.current.seal(plaintext, where)
 
     def open(self, sealed: bytes, where: bytes) -> bytes:
-        return self.get(envelope_version(sealed)).open(sealed, where)
+        try:
+            version = envelope_version(sealed)
+        except TamperedCiphertext:
+            raise TamperedCiphertext(where.decode("utf-8", "replace")) from None
+        return self.get(version).open(sealed, where)
 
     def blind_indexes(self, normalised: str) -> list[bytes]:
         """The index value under every generation held, for look-ups during a rotation."""

@@ -9,10 +9,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from surplace.access.models import ROLES, Role, User
 from surplace.access.policy import Actor, require
+from surplace.errors import InvalidInput
 from surplace.store.base import new_id
 from surplace.store.engine import Store
 from surplace.store.exceptions import StoreExists, StoreNotFound
@@ -38,7 +40,11 @@ class Unlocked:
 
 
 def vault_state(session: Session) -> VaultState:
-    state = session.get(VaultState, 1)
+    try:
+        state = session.get(VaultState, 1)
+    except (OperationalError, ProgrammingError):
+        # No vault table: an empty database or schema, not a store.
+        raise StoreNotFound("This database holds no store: run 'surplace init' first.") from None
     if state is None:
         raise StoreNotFound("This store has no vault: run 'surplace init' first.")
     if state.shredded_at is not None:
@@ -98,8 +104,13 @@ def initialise(store: Store, *, admin_name: str, passphrase: str,
     return Unlocked(store, keyring, Actor(admin.id, admin.name, admin.role))
 
 
-def unlock(store: Store, *, user_name: str, passphrase: str) -> Unlocked:
-    """Open the data key with one user's passphrase. Writes nothing if the passphrase is wrong."""
+def unlock(store: Store, *, user_name: str, passphrase: str, record: bool = True) -> Unlocked:
+    """Open the data key with one user's passphrase. Writes nothing if the passphrase is wrong.
+
+    With ``record`` (the default) the unlock is written to the audit chain and a slot still on an
+    older key generation is rewrapped. ``audit verify`` unlocks without recording, so that it can
+    examine a chain that refuses new entries; it records its own check once the chain is sound.
+    """
     with store.session() as session:
         state = vault_state(session)
         store_id, current = state.store_id, state.current_key_version
@@ -123,6 +134,8 @@ def unlock(store: Store, *, user_name: str, passphrase: str) -> Unlocked:
         actor = Actor(user.id, user.name, user.role)
         slot_id = slot.id
     keyring = Keyring(store_id, keys)
+    if not record:
+        return Unlocked(store, keyring, actor)
     with store.session(keyring=keyring, actor_id=actor.user_id) as session:
         if keys[-1].version > key.version and keys[-1].version == current:
             fresh = session.get(KeySlot, slot_id)
@@ -137,11 +150,11 @@ def add_user(unlocked: Unlocked, *, name: str, role: str, passphrase: str,
     """Create a user with a key slot of their own; returns the user's id."""
     require(unlocked.actor, "users.admin")
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise InvalidInput(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     with unlocked.store.session(keyring=unlocked.keyring,
                                 actor_id=unlocked.actor.user_id) as session:
         if session.scalars(select(User).where(User.name == name)).first():
-            raise ValueError(f"A user named {name!r} already exists.")
+            raise InvalidInput(f"A user named {name!r} already exists.")
         user = User(name=name, role=role)
         session.add(user)
         session.flush()
