@@ -140,7 +140,7 @@ def append(session: Session, events: Sequence[Event]) -> None:
 
 
 def _check_head_before_extending(connection: Connection, keyring: Keyring,
-                                 head: Row[Any] | None) -> None:
+                                 head: Row[int, bytes, int, bytes] | None) -> None:
     """Refuse to extend a chain whose signed head does not match its last entry.
 
     Appending re-signs the head; without this check the next ordinary write would launder a
