@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from surplace.cli import audit as audit_cli
 from surplace.cli import db as db_cli
 from surplace.cli import demo as demo_cli
+from surplace.cli import estimate as estimate_cli
 from surplace.cli import evidence as evidence_cli
 from surplace.cli import person as person_cli
 from surplace.cli import store as store_cli
@@ -40,6 +41,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(evidence_cli.app, name="evidence")
 store_cli.register(app)
 demo_cli.register(app)
+app.command("estimate")(estimate_cli.estimate)
 
 
 @app.callback()
