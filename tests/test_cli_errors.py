@@ -166,8 +166,8 @@ def test_a_folder_without_a_store_is_one_error_line(tmp_path: Path, where: str) 
         assert not folder.exists()
 
 
-def test_a_database_without_a_store_is_one_error_line(
-        backend: str, settings: Settings, request: pytest.FixtureRequest) -> None:
+def test_a_database_without_a_store_is_one_error_line(settings: Settings) -> None:
+    # The settings name an empty folder (SQLite) or an empty schema (PostgreSQL).
     done = surplace("person", "find", "--name", "Tokko Synthetic", env=cli_env(settings),
                     stdin="")
     assert_one_error_line(done, 1, "surplace init")

@@ -8,12 +8,15 @@ forms are equal.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from surplace.vault.audit import entry_hash
 from surplace.vault.crypto import (
     ENVELOPE_OVERHEAD,
     DataKey,
@@ -224,3 +227,22 @@ def test_near_misses_do_not_normalise_equal() -> None:
         ("金英春", "김영춘"),
     ]:
         assert normalise_for_index(first) != normalise_for_index(second), (first, second)
+
+
+# --- the audit chain's canonical form ---------------------------------------------------------
+
+optional_text = st.none() | any_text
+
+
+@settings(max_examples=500)
+@example(args=(1, "", None, "", "", None, None, None))
+@example(args=(2, "t", "", "a\x1fb", '"\\', "\u2028", "\x00", '{"fields": ["x"]}'))
+@given(args=st.tuples(st.integers(min_value=-(2**63), max_value=2**63), any_text, optional_text,
+                      any_text, any_text, optional_text, optional_text, optional_text))
+def test_audit_entry_hash_is_the_json_canonical_form(
+        args: tuple[int, str, str | None, str, str, str | None, str | None, str | None]) -> None:
+    """``entry_hash`` builds its JSON by hand for speed; it must equal ``json.dumps``."""
+    prev = bytes(range(32))
+    canonical = json.dumps(list(args), ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(prev + canonical.encode("utf-8")).digest()
+    assert entry_hash(prev, *args) == expected

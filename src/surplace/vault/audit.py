@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -89,12 +90,29 @@ def entry_hash(
     field: str | None,
     detail: str | None,
 ) -> bytes:
-    # JSON keeps None apart from "" and no field can forge a separator.
-    canonical = json.dumps(
-        [seq, at, actor_id, action, object_type, object_id, field, detail],
-        ensure_ascii=False, separators=(",", ":"),
-    )
+    # JSON keeps None apart from "" and no field can forge a separator. The canonical form is
+    # ``json.dumps([...], ensure_ascii=False, separators=(",", ":"))``; for the usual types it is
+    # built here from json's own string encoder, byte for byte the same, at less than half the
+    # cost (verification hashes every entry of the chain).
+    try:
+        if type(seq) is not int:
+            raise TypeError
+        canonical = (
+            f"[{seq},{_json_string(at)},{_json_optional(actor_id)},{_json_string(action)},"
+            f"{_json_string(object_type)},{_json_optional(object_id)},{_json_optional(field)},"
+            f"{_json_optional(detail)}]"
+        )
+    except TypeError:  # not the usual types: json itself decides, as it always did
+        canonical = _CANONICAL_JSON.encode(
+            [seq, at, actor_id, action, object_type, object_id, field, detail])
     return hashlib.sha256(prev_hash + canonical.encode("utf-8")).digest()
+
+
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_optional(value: str | None) -> str:
+    return "null" if value is None else _json_string(value)
 
 
 def head_message(store_id: str, seq: int, last_hash: bytes) -> bytes:
