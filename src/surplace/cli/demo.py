@@ -76,7 +76,8 @@ def demo(
     info(f"Demo store ready at {folder}: {count} synthetic persons, "
          f"audit chain of {report.entries} entries ({'intact' if report.ok else 'BROKEN'}).")
     example = next(scenario.persons(1, seed=seed)).names[0].full_name
-    info("Try (synthetic data; the demo passphrase is printed on purpose):")
+    info("Try (synthetic data; the demo passphrase is printed on purpose), after "
+         "'. .venv/bin/activate' in the project folder:")
     info(f"  export SURPLACE_STORE={folder} SURPLACE_PASSPHRASE='{DEMO_PASSPHRASE}'")
     info(f"  surplace person find --name {example}   # exact look-up through the blind index")
     info("  surplace audit log --limit 20           # who read and wrote what")
