@@ -5,6 +5,9 @@ that deleted rows are overwritten rather than left in free pages; every session 
 transaction with ``BEGIN IMMEDIATE`` so that there is one writer at a time and a killed process
 leaves nothing half-written. PostgreSQL serves a team; the schema is the same.
 
+Engines hide bound parameters from error messages: a refused or failed statement must not carry
+a value into a log or a ``--debug`` traceback.
+
 A session carries the unlocked keyring (or none: a locked session can read only what is not
 sensitive) and the acting user's id, which the audit chain records.
 """
@@ -110,7 +113,8 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
             raise StoreNotFound(
                 "A PostgreSQL store needs a blob folder: set --blob-dir or SURPLACE_BLOB_DIR."
             )
-        engine = create_engine(_postgres_url(settings.store), pool_pre_ping=True)
+        engine = create_engine(_postgres_url(settings.store), pool_pre_ping=True,
+                               hide_parameters=True)
         blob_dir = settings.blob_dir
         sqlite_path = None
     else:
@@ -121,7 +125,7 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
                 f"No store in {folder}: run 'surplace init' first, or name another with --store."
             )
         folder.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{sqlite_path}")
+        engine = create_engine(f"sqlite:///{sqlite_path}", hide_parameters=True)
         _configure_sqlite(engine)
         blob_dir = settings.blob_dir or folder / "blobs"
     if create:

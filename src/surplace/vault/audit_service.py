@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -44,9 +44,13 @@ def _iso(value: str | None, option: str) -> str | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"--{option}: {value!r} is not an ISO date or time.") from None
+    # Entries are stamped in UTC; a time given with an offset is converted, one without is UTC.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 def list_entries(unlocked: Unlocked, *, actor_name: str | None = None, action: str | None = None,
