@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from surplace.cli.common import emit_json, info, stdout, unlocked_store
+from surplace.cli.common import JsonOption, emit_json, info, stdout, unlocked_store
 from surplace.vault import audit_service
 
 app = typer.Typer(help="The audit chain: verify it, list its entries.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="The audit chain: verify it, list its entries.", no_args_
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check every entry's hash and link and the signed head; name the first broken entry."""
     with unlocked_store(ctx, record=False) as unlocked:
@@ -40,7 +40,7 @@ def log(
     since: Annotated[str | None, typer.Option(help="From this ISO date or time.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this ISO date or time.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List audit entries, newest first, with filters."""
     with unlocked_store(ctx) as unlocked:

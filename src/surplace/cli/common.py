@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from surplace.store.engine import Store, open_store
 from surplace.vault import service as vault_service
 from surplace.vault.crypto import Argon2Parameters
 from surplace.vault.service import Unlocked
+
+#: The ``--json`` flag every command that produces results takes.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from surplace.cli.common import emit_json, info, opened_store
+from surplace.cli.common import JsonOption, emit_json, info, opened_store
 from surplace.store.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(help="Database schema: upgrade and status.", no_args_is_help=True)
@@ -25,7 +23,7 @@ def upgrade_command(ctx: typer.Context) -> None:
 @app.command("status")
 def status_command(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the schema version of the store and the one this program expects."""
     with opened_store(ctx) as store:

@@ -19,14 +19,21 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
-from surplace.cli.common import UsageProblem, emit_json, info, progress, stdout, unlocked_store
+from surplace.cli.common import (
+    JsonOption,
+    UsageProblem,
+    emit_json,
+    info,
+    progress,
+    stdout,
+    unlocked_store,
+)
 from surplace.evidence import service
 from surplace.evidence.schemas import DERIVATIONS, EvidenceSummary
 
 app = typer.Typer(help="Evidence files: encrypted at rest, hashed, with a chain of custody.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _existing_file(path: Path) -> Path:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from surplace.cli.common import UsageProblem, emit_json, info, stdout, unlocked_store
+from surplace.cli.common import JsonOption, UsageProblem, emit_json, info, stdout, unlocked_store
 from surplace.records import service as records_service
 from surplace.records.schemas import PersonIn, PersonSummary
 
@@ -49,7 +49,7 @@ def add(
     origin_place: Annotated[str | None, typer.Option(help="Home county or town.")] = None,
     input_file: Annotated[Path | None, typer.Option(
         "--input", help="JSON file with the person's fields (see PersonIn).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Register a person under a new pseudonym; identifying fields are sealed."""
     if input_file is not None:
@@ -87,7 +87,7 @@ def add(
 def show(
     ctx: typer.Context,
     reference: Annotated[str, typer.Argument(help="Person id or pseudonym.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show everything known about a person (the reads are audited)."""
     with unlocked_store(ctx) as unlocked, unlocked.session() as session:
@@ -109,7 +109,7 @@ def find(
     name: Annotated[str | None, typer.Option(help="Exact name (case, spacing and punctuation "
                                              "ignored); asked if omitted.")] = None,
     document: Annotated[str | None, typer.Option(help="Exact document number.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Find persons by exact name or document number through the blind index."""
     if name is None and document is None:
@@ -138,7 +138,7 @@ def find(
 def import_persons(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="JSON Lines file: one person object per line.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Register every person in a JSON Lines file in one transaction: all of them or none.
 

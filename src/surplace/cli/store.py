@@ -12,6 +12,7 @@ import typer
 from rich.progress import TaskID
 
 from surplace.cli.common import (
+    JsonOption,
     acting_user,
     argon2_parameters,
     emit_json,
@@ -32,7 +33,7 @@ def init(
     ctx: typer.Context,
     admin: Annotated[str | None, typer.Option(
         help="Account name of the first administrator [default: --user, or admin]")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a new store with its data key and a first administrator holding a key slot."""
     settings = state(ctx).settings
@@ -81,7 +82,7 @@ def backup_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Argument(
         help="Archive file to write; it must not exist yet.", metavar="OUT")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write one encrypted, authenticated archive of the whole store: every table and every
     evidence file. Needs the backup permission; decrypts nothing."""
@@ -99,7 +100,7 @@ def restore_command(
     ctx: typer.Context,
     archive: Annotated[Path, typer.Argument(
         help="Archive made by 'surplace backup'.", metavar="IN")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Verify a backup archive completely, then restore it into the empty store named by
     --store (a folder with no store, or a PostgreSQL schema with no tables). A damaged archive,

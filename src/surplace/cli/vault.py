@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from surplace.cli.common import (
+    JsonOption,
     UsageProblem,
     acting_user,
     argon2_parameters,
@@ -34,7 +35,7 @@ def add_user(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Account name of the new user.")],
     role: Annotated[str, typer.Option(help="admin, caseworker, researcher, analyst or viewer.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a user with a key slot of their own (asks for the new user's passphrase)."""
     settings = state(ctx).settings
@@ -80,7 +81,7 @@ def rotate(
     batch_size: Annotated[int, typer.Option(
         min=1, help="Rows re-sealed per transaction; a crash loses at most one batch.")
     ] = rotation.BATCH_ROWS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Make a new data-key generation and re-seal every value and evidence file under it.
 
@@ -120,7 +121,7 @@ def shred(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option(
         "--yes", help="Do not ask; needed when not run in a terminal.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """EMERGENCY: destroy every key slot, so that no one can ever read this store again.
 
@@ -152,7 +153,7 @@ def shred(
 @app.command("status")
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Key generations, rotation and shred state, and each user's key slot (no secrets).
 
