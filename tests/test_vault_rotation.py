@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -20,11 +20,18 @@ from sqlalchemy import Engine, create_engine, func, select
 
 import surplace.schema  # noqa: F401 - every model, so SENSITIVE_FIELDS is complete
 from surplace.access.policy import AccessDenied
-from surplace.cases.models import Case, CaseMember, Interview
+from surplace.cases.models import Case, CaseMember, CaseTransition, Consent, Interview
+from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
 from surplace.config import Settings
 from surplace.evidence.blobs import BlobStore
 from surplace.evidence.models import CustodyEntry, Evidence
-from surplace.incidents.models import Act, Incident
+from surplace.incidents.models import (
+    Act,
+    ClaimCandidate,
+    ClaimDecision,
+    Incident,
+    Information,
+)
 from surplace.records import service as records_service
 from surplace.records.models import Person, Record, Source
 from surplace.records.schemas import NameIn, PersonIn
@@ -69,15 +76,48 @@ def populate(unlocked: Unlocked, persons: int = 12) -> None:
         session.flush()
         session.add(Record(source_id=source.id, content_digest=hashlib.sha256(b"r").digest(),
                            payload={"name": "Ri", "seen": "2024"}))
-        case = Case(case_number="C-1", principal_id=first.id, summary="Claim summary")
+        case = Case(case_number="C-1", principal_id=first.id, summary="Claim summary",
+                    languages=["ko"], specific_needs=["medical"], current_location="Flat 2")
         incident = Incident(title="Arrest at the border", description="What happened")
         session.add_all([case, incident])
         session.flush()
+        user = actor.user_id
+        today, now = date(2024, 5, 1), datetime(2024, 5, 1, tzinfo=UTC)
         session.add(CaseMember(case_id=case.id, person_id=first.id, relationship="self"))
-        session.add(Interview(case_id=case.id, held_on=date(2024, 5, 1), record="Interview",
-                              interpreter="Interpreter", applicant_comments="Agreed"))
-        session.add(Act(incident_id=incident.id, act_type="arrest", method="Raid",
-                        consequences="Detained"))
+        session.add(Interview(case_id=case.id, held_on=today, record="Interview",
+                              interpreter="Interpreter", applicant_comments="Agreed",
+                              attendees=["counsel"], facts={"detained_in_china": True}))
+        session.add(CaseTransition(case_id=case.id, transition="register", from_status="received",
+                                   to_status="registered", actor_id=user, effective_on=today,
+                                   workflow_version="1", reason="Arrived", details={"a": 1}))
+        session.add(Consent(case_id=case.id, person_id=first.id, scope="identity",
+                            recipient="unhcr", given=True, recorded_on=today, recorded_by=user,
+                            note="Oral consent in Korean"))
+        alert = Alert(case_id=case.id, kind="detained", priority=1, deadline=now,
+                      raised_by=user, note="Held at a station", resolution="Released")
+        session.add(alert)
+        session.flush()
+        session.add(Intervention(case_id=case.id, alert_id=alert.id, kind="legal_aid",
+                                 actor_id=user, started_on=today, description="Lawyer called",
+                                 outcome_note="Released"))
+        session.add(Assistance(case_id=case.id, kind="food", given_on=today, given_by=user,
+                               quantity=2.0, unit="parcel", note="At the church"))
+        session.add(Referral(case_id=case.id, kind="referral", to_organisation="partner",
+                             referred_by=user, reason="Medical care", package={"p": "x"}))
+        act = Act(incident_id=incident.id, act_type="arrest", victim_id=first.id,
+                  method="Raid", consequences="Detained", whereabouts="Tumen centre")
+        session.add(act)
+        session.flush()
+        information = Information(source_id=source.id, act_id=act.id, connection="witness",
+                                  reliability="B", credibility=2, content="Saw the arrest",
+                                  claim={"act_type": "arrest"})
+        session.add(information)
+        session.flush()
+        candidate = ClaimCandidate(information_id=information.id, act_id=act.id, score=0.9)
+        session.add(candidate)
+        session.flush()
+        session.add(ClaimDecision(candidate_id=candidate.id, decision="accept", actor_id=user,
+                                  reason="Same return"))
         data = b"evidence file content " * 5000
         evidence = Evidence(case_id=case.id, sha256=hashlib.sha256(data).digest(),
                             size=len(data), media_type="text/plain",

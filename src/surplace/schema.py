@@ -3,6 +3,7 @@
 from surplace.access import models as access_models
 from surplace.advocacy import models as advocacy_models
 from surplace.cases import models as cases_models
+from surplace.cases import work_models as case_work_models
 from surplace.evidence import models as evidence_models
 from surplace.incidents import models as incidents_models
 from surplace.records import models as records_models
@@ -11,6 +12,6 @@ from surplace.vault import audit as audit_models
 from surplace.vault import models as vault_models
 
 __all__ = [
-    "Base", "access_models", "advocacy_models", "audit_models", "cases_models",
+    "Base", "access_models", "advocacy_models", "audit_models", "case_work_models", "cases_models",
     "evidence_models", "incidents_models", "records_models", "vault_models",
 ]

@@ -13,11 +13,16 @@ from surplace.errors import SurplaceError
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"identity.read", "identity.write", "vault.admin", "audit.read",
-                        "evidence.read", "evidence.write", "backup", "users.admin"}),
+                        "evidence.read", "evidence.write", "backup", "users.admin",
+                        "case.read", "case.write", "case.decide", "case.assign",
+                        "incident.read", "incident.write", "incident.review",
+                        "aggregate.read"}),
     "caseworker": frozenset({"identity.read", "identity.write", "evidence.read",
-                             "evidence.write"}),
-    "researcher": frozenset({"evidence.read", "evidence.write"}),
-    "analyst": frozenset(),
+                             "evidence.write", "case.read", "case.write", "case.decide",
+                             "incident.read", "incident.write"}),
+    "researcher": frozenset({"evidence.read", "evidence.write", "incident.read",
+                             "incident.write", "incident.review", "aggregate.read"}),
+    "analyst": frozenset({"aggregate.read"}),
     "viewer": frozenset(),
 }
 

@@ -16,10 +16,12 @@ import typer
 from pydantic import ValidationError
 
 from surplace.cli import audit as audit_cli
+from surplace.cli import case as case_cli
 from surplace.cli import db as db_cli
 from surplace.cli import demo as demo_cli
 from surplace.cli import estimate as estimate_cli
 from surplace.cli import evidence as evidence_cli
+from surplace.cli import incident as incident_cli
 from surplace.cli import person as person_cli
 from surplace.cli import store as store_cli
 from surplace.cli import vault as vault_cli
@@ -39,6 +41,8 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(person_cli.app, name="person")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(case_cli.app, name="case")
+app.add_typer(incident_cli.app, name="incident")
 store_cli.register(app)
 demo_cli.register(app)
 app.command("estimate")(estimate_cli.estimate)
