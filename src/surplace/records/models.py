@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import JSON as PlainJSON
 from sqlalchemy import (
     Connection,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -40,6 +42,10 @@ class Place(IdMixin, Base):
     name_en: Mapped[str] = mapped_column(String(128))
     name_ko: Mapped[str | None] = mapped_column(String(128), nullable=True)
     name_zh: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Other spellings in any script (romanisations, old names, Chinese readings).
+    aliases: Mapped[list[str]] = mapped_column(PlainJSON, default=list)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Source(IdMixin, Base):
