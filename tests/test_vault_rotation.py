@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, func, select
 
 import surplace.schema  # noqa: F401 - every model, so SENSITIVE_FIELDS is complete
 from surplace.access.policy import AccessDenied
+from surplace.assessment.models import Assessment, AssessmentReview
 from surplace.cases.models import Case, CaseMember, CaseTransition, Consent, Interview
 from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
 from surplace.config import Settings
@@ -118,6 +119,15 @@ def populate(unlocked: Unlocked, persons: int = 12) -> None:
         session.flush()
         session.add(ClaimDecision(candidate_id=candidate.id, decision="accept", actor_id=user,
                                   reason="Same return"))
+        assessment = Assessment(case_id=case.id, run_by=user, ruleset_version="1",
+                                jurisdiction="unhcr", as_of=today, refugee_status="unknown",
+                                non_refoulement="established",
+                                complementary_protection="unknown",
+                                facts={"crossed_illegally": True}, result={"tree": []})
+        session.add(assessment)
+        session.flush()
+        session.add(AssessmentReview(assessment_id=assessment.id, reviewer_id=user,
+                                     verdict="agree", reasons="Sound"))
         data = b"evidence file content " * 5000
         evidence = Evidence(case_id=case.id, sha256=hashlib.sha256(data).digest(),
                             size=len(data), media_type="text/plain",

@@ -2,6 +2,7 @@
 
 from surplace.access import models as access_models
 from surplace.advocacy import models as advocacy_models
+from surplace.assessment import models as assessment_models
 from surplace.cases import models as cases_models
 from surplace.cases import work_models as case_work_models
 from surplace.evidence import models as evidence_models
@@ -12,6 +13,7 @@ from surplace.vault import audit as audit_models
 from surplace.vault import models as vault_models
 
 __all__ = [
-    "Base", "access_models", "advocacy_models", "audit_models", "case_work_models", "cases_models",
-    "evidence_models", "incidents_models", "records_models", "vault_models",
+    "Base", "access_models", "advocacy_models", "assessment_models", "audit_models",
+    "case_work_models", "cases_models", "evidence_models", "incidents_models", "records_models",
+    "vault_models",
 ]

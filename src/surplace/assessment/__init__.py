@@ -1,0 +1,1 @@
+"""Assessing protection needs: the refugee definition and non-refoulement as rules."""
