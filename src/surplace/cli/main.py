@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from surplace.cli import assess as assess_cli
 from surplace.cli import audit as audit_cli
 from surplace.cli import case as case_cli
 from surplace.cli import db as db_cli
@@ -46,6 +47,7 @@ app.add_typer(incident_cli.app, name="incident")
 store_cli.register(app)
 demo_cli.register(app)
 app.command("estimate")(estimate_cli.estimate)
+app.command("assess")(assess_cli.assess)
 
 
 @app.callback()
