@@ -3,13 +3,14 @@ file name, a description or anything read from a file.
 
     EvidenceError
     ├── EvidenceNotFound       no evidence item with that id
-    ├── CaseNotFound           no protection case with that id or case number
     ├── IncidentNotFound       no incident with that id
     ├── SourceUnreadable       the file to add does not exist or cannot be read
     ├── BlobMissing            an item's encrypted file is not in the blob folder
     ├── FixityFailure          a file decrypted, but its SHA-256 or size differs from the record
     └── ExportRefused          the export folder is not empty, or an item failed its check
 
+An unknown case raises the cases domain's :class:`~surplace.cases.exceptions.CaseNotFound`,
+re-exported here (it is a ``CasesError``, not an ``EvidenceError``: one error for one fact).
 A blob that fails authentication raises the vault's
 :class:`~surplace.vault.exceptions.TamperedCiphertext`; a bad derivation kind or media type
 raises :class:`~surplace.errors.InvalidInput`.
@@ -17,7 +18,13 @@ raises :class:`~surplace.errors.InvalidInput`.
 
 from __future__ import annotations
 
+from surplace.cases.exceptions import CaseNotFound
 from surplace.errors import SurplaceError
+
+__all__ = [
+    "BlobMissing", "CaseNotFound", "EvidenceError", "EvidenceNotFound", "ExportRefused",
+    "FixityFailure", "IncidentNotFound", "SourceUnreadable",
+]
 
 
 class EvidenceError(SurplaceError):
@@ -27,11 +34,6 @@ class EvidenceError(SurplaceError):
 class EvidenceNotFound(EvidenceError):
     def __init__(self, evidence_id: str) -> None:
         super().__init__(f"No evidence item {evidence_id!r}.")
-
-
-class CaseNotFound(EvidenceError):
-    def __init__(self, reference: str) -> None:
-        super().__init__(f"No case {reference!r} (give a case id or case number).")
 
 
 class IncidentNotFound(EvidenceError):
