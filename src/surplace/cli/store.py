@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -24,8 +24,6 @@ from surplace.cli.common import (
     unlocked_store,
 )
 from surplace.records import gazetteer
-from surplace.store.backup import ProgressCallback, backup
-from surplace.store.restore import restore
 from surplace.vault import service as vault_service
 
 
@@ -58,7 +56,7 @@ def init(
 
 
 @contextmanager
-def _progress_bar() -> Iterator[ProgressCallback]:
+def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
     """A bar per phase on standard error, fed by the ``on_progress`` callbacks; shown from the
     first report on, so a command refused early prints only its error."""
     bar = progress()
@@ -87,6 +85,8 @@ def backup_command(
     """Write one encrypted, authenticated archive of the whole store: every table and every
     evidence file. Needs the backup permission; decrypts nothing."""
     with unlocked_store(ctx) as unlocked, _progress_bar() as on_progress:
+        from surplace.store.backup import backup
+
         result = backup(unlocked, out, on_progress=on_progress)
     if as_json:
         emit_json(asdict(result))
@@ -108,6 +108,8 @@ def restore_command(
     settings = state(ctx).settings
     passphrase = read_passphrase(settings)
     with _progress_bar() as on_progress:
+        from surplace.store.restore import restore
+
         result = restore(archive, settings, passphrase, acting_user(settings),
                          on_progress=on_progress)
     if as_json:
