@@ -223,7 +223,7 @@ CASE_TEXT = {
     "consent_note": "Synthetic consent: given orally in the Onsong dialect",
 }
 CASE_CODES = ["survivor_of_sgbv", "unaccompanied_child", "mental_health",
-              "synthetic_fact_baptism_code"]
+              "credibility_notes"]
 CASE_LANGUAGES = ["mn", "ru"]
 
 

@@ -1,4 +1,6 @@
-"""Shared pieces for the assessment tests: the shipped rule set and an ordinary case's facts."""
+"""Shared pieces for the assessment tests: the shipped rule set, an ordinary case's facts, and
+the cases tests' office (staff and persons on a store, per module and back end) for assessing
+stored cases."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 import pytest
 
 from surplace.assessment.loader import Ruleset, default_ruleset
+from tests.cases.conftest import shared_office  # noqa: F401 - the fixture, for test_store
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,7 @@ def test_every_case_command(unlocked: Unlocked, settings: Settings, tmp_path: Pa
                          "--read-back", "--interpreter-undertaking", "--input", _file(
                              tmp_path, "interview.json", {
                                  "record": "Synthetic record.", "interpreter": "Synthetic",
-                                 "facts": {"crossed_border": True}}))
+                                 "facts": {"outside_dprk": True}}))
     assert interview["transition"] == "record_interview" and interview["read_back"] is True
 
     alert = cli.json("alert", "raise", number, "detained", "--input",

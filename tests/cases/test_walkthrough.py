@@ -56,7 +56,7 @@ def test_a_case_walks_through_every_state(office: Office, tmp_path: Path) -> Non
                 interpreter_undertaking=True, attendees=["synthetic counsel"],
                 record="Synthetic record of the interview.", read_back=True,
                 applicant_comments="Synthetic: correct as read back.",
-                facts={"crossed_border": True, "contact_with_missionaries": "church in Yanji"}))
+                facts={"outside_dprk": True, "contact_with_christians": True}))
         assert done.transition == "record_interview"
         seen.append("interviewed")
 
@@ -122,7 +122,7 @@ def test_a_case_walks_through_every_state(office: Office, tmp_path: Path) -> Non
     assert [m.pseudonym for m in shown.members] == [office.persons[k]
                                                     for k in ("principal", "child", "husband")]
     assert "Ryom Synthetic-hwa" in shown.members[0].names
-    assert len(shown.interviews) == 4 and shown.interviews[0].facts["crossed_border"] is True
+    assert len(shown.interviews) == 4 and shown.interviews[0].facts["outside_dprk"] is True
     assert {w.name for w in shown.caseworkers} == {"worker-a", "worker-b", "supervisor"}
 
     # The timeline: every item, in the order things happened.

@@ -36,13 +36,13 @@ def test_an_interview_records_everything_and_moves_the_case_once_processing_is_d
             interpreter="Synthetic interpreter", interpreter_undertaking=True,
             attendees=["Synthetic guardian"], record="Synthetic record.", read_back=True,
             applicant_comments="Synthetic comment.",
-            facts={"left_dprk_year": 2019, "met_south_koreans": True, "note_code": None}))
+            facts={"times_crossed": 2, "contact_with_south_koreans": True, "age": None}))
         shown = service.show_case(session, actor=office.worker, case=number)
     assert done.transition == "record_interview" and shown.status == "interviewed"
     assert done.interviewer == "supervisor" and done.language == "ko"
     interview = shown.interviews[-1]
-    assert interview.facts == {"left_dprk_year": 2019, "met_south_koreans": True,
-                               "note_code": None}
+    assert interview.facts == {"times_crossed": 2, "contact_with_south_koreans": True,
+                               "age": None}
     assert (interview.interpreter, interview.attendees, interview.applicant_comments) == (
         "Synthetic interpreter", ["Synthetic guardian"], "Synthetic comment.")
     assert shown.transitions[-1].details == {"interview": done.id}

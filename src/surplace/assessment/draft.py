@@ -2,8 +2,9 @@
 
 Both formats are rendered from one plain outline (headings, paragraphs, lists of plain strings),
 so they say the same thing; every string is escaped at the last step, because facts such as the
-claim summary are typed by people and may hold markup. Jinja2 is not installed in this project's
-environment, so the HTML is assembled here with :func:`html.escape` on every piece of text.
+claim summary are typed by people and may hold markup. The HTML page is the Jinja2 template
+``templates/draft.html.j2`` rendered with autoescape on, so no piece of text can reach the page
+unescaped; the one filter that adds markup (:func:`_mark`) escapes its input first.
 Unverified citations and country information carry their label in both formats.
 """
 
@@ -11,7 +12,11 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from surplace.assessment.loader import Ruleset, default_ruleset
 from surplace.assessment.results import AssessmentResult, CitationOut, ClaimUse, Node
@@ -107,24 +112,23 @@ def to_markdown(result: AssessmentResult, ruleset: Ruleset | None = None) -> str
     return "\n".join(lines)
 
 
+@cache
+def _templates() -> Environment:
+    """The draft templates, shipped inside the package (the wheel carries them)."""
+    env = Environment(loader=PackageLoader("surplace.assessment", "templates"),
+                      autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["unverified"] = _mark
+    return env
+
+
 def to_html(result: AssessmentResult, ruleset: Ruleset | None = None) -> str:
-    esc = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{esc(result.notice)}</title>",
-             "<style>.unverified{color:#a00;font-weight:bold}body{max-width:50em;margin:auto;"
-             "font-family:sans-serif}</style></head><body>"]
-    for index, (heading, blocks) in enumerate(outline(result, ruleset)):
-        tag = "h1" if index == 0 else "h2"
-        parts.append(f"<{tag}>{esc(heading)}</{tag}>")
-        for kind, body in blocks:
-            if kind == "ul":
-                parts.append("<ul>" + "".join(f"<li>{_mark(esc(i))}</li>" for i in body) + "</ul>")
-            else:
-                parts.append(f"<p>{_mark(esc(body))}</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    template = _templates().get_template("draft.html.j2")
+    return template.render(notice=result.notice, outline=outline(result, ruleset))
 
 
-def _mark(escaped: str) -> str:
-    """Wrap the (already escaped) unverified labels so they stand out."""
-    return re.sub(r"(\[unverified:[^\]]*\])", r'<span class="unverified">\1</span>', escaped)
+def _mark(text: str) -> Markup:
+    """The text escaped, with its unverified labels wrapped so that they stand out."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"(\[unverified:[^\]]*\])",  # noqa: S704 - escaped just above
+                         r'<span class="unverified">\1</span>', escaped))

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from surplace.assessment.conditions import Atom
 from surplace.assessment.exceptions import FactsError
@@ -27,6 +29,18 @@ from surplace.assessment.spec import FactSpec
 
 UNSUBSTANTIATED = "unsubstantiated"
 FactValue = bool | int | str | date
+
+_CODE_LIKE = re.compile(r"^[A-Za-z0-9_.:-]{1,32}$")
+
+
+def _shown(value: object) -> str:
+    """A refused value as a message may show it: a code or number as written, free text only
+    by its length, since it may be what a person said (messages end up in logs)."""
+    if value is None or isinstance(value, bool | int | float | date):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if _CODE_LIKE.match(value) else f"text of {len(value)} characters"
+    return f"a {type(value).__name__}"
 
 
 @dataclass(frozen=True)
@@ -67,11 +81,11 @@ def _coerce(name: str, spec: FactSpec, value: object) -> tuple[FactValue | None,
         if value == UNSUBSTANTIATED and spec.testimonial:
             return UNSUBSTANTIATED, None
         allowed = "true, false or \"unsubstantiated\"" if spec.testimonial else "true or false"
-        return None, f"{name} must be {allowed}, not {value!r}"
+        return None, f"{name} must be {allowed}, not {_shown(value)}"
     if spec.type == "int":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value, None
-        return None, f"{name} must be a whole number of 0 or more, not {value!r}"
+        return None, f"{name} must be a whole number of 0 or more, not {_shown(value)}"
     if spec.type == "date":
         if isinstance(value, date):
             return value, None
@@ -80,14 +94,14 @@ def _coerce(name: str, spec: FactSpec, value: object) -> tuple[FactValue | None,
                 return date.fromisoformat(value), None
             except ValueError:
                 pass
-        return None, f"{name} must be a date written YYYY-MM-DD, not {value!r}"
+        return None, f"{name} must be a date written YYYY-MM-DD, not {_shown(value)}"
     if spec.type == "enum":
         if isinstance(value, str) and value in spec.values:
             return value, None
-        return None, f"{name} must be one of {', '.join(spec.values)}, not {value!r}"
+        return None, f"{name} must be one of {', '.join(spec.values)}, not {_shown(value)}"
     if isinstance(value, str):
         return value, None
-    return None, f"{name} must be text, not {value!r}"
+    return None, f"{name} must be text, not {_shown(value)}"
 
 
 def atom_truth(spec: FactSpec, value: FactValue | None, atom: Atom) -> bool | None:
@@ -174,6 +188,17 @@ def facts_from_interviews(interviews: Sequence[Mapping[str, object]],
     return Facts(merged, tuple(conflicts))
 
 
+def _load_yaml(text: str, path: Path) -> object:
+    """A YAML document (safe loader: plain data only). The error names the line and column,
+    not PyYAML's message, which quotes the offending line of the file."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FactsError(f"Facts file {path} is not valid YAML{where}.") from None
+
+
 def read_facts_file(path: Path) -> dict[str, object]:
     """The mapping in a JSON, TOML or YAML facts file (a ``facts`` table if there is one)."""
     suffix = path.suffix.lower()
@@ -189,15 +214,7 @@ def read_facts_file(path: Path) -> dict[str, object]:
         elif suffix == ".toml":
             data = tomllib.loads(text)
         elif suffix in (".yaml", ".yml"):
-            try:  # PyYAML is optional: the project does not depend on it
-                yaml = importlib.import_module("yaml")
-            except ImportError:
-                raise FactsError("YAML facts files need PyYAML, which is not installed; "
-                                 "use JSON or TOML.") from None
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as error:
-                raise FactsError(f"Facts file {path} cannot be parsed: {error}.") from None
+            data = _load_yaml(text, path)
         else:
             raise FactsError(f"Facts file {path}: use .json, .toml, .yaml or .yml.")
     except (ValueError, tomllib.TOMLDecodeError) as error:

@@ -111,6 +111,9 @@ class AssessmentResult(BaseModel):
     non_refoulement_grounds: list[Node]
     questions: list[Question]
     conflicts: list[Conflict] = []
+    #: Ids of the stored interviews the facts were merged from, oldest first (a conflict's
+    #: interview numbers count from 1 in this list); empty for facts from a file.
+    interviews: list[str] = []
     claims_after_as_of: list[str] = []
     unverified_citations: int
     cited_rules: list[str]

@@ -1,6 +1,7 @@
 """A case's history in order: every step and note, interview, alert (raised and resolved),
 intervention (started and ended), assistance, referral (made and answered), consent (recorded
-and withdrawn) and evidence item.
+and withdrawn), stored assessment (with its three conclusions, from the clear columns) and its
+reviews, and evidence item.
 
 Entries are ordered by the day each thing happened (the effective date a user gave, where there
 is one) and then by when it was recorded. Rows that keep only a date (interventions, assistance,
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surplace.access.policy import Actor
+from surplace.assessment.models import Assessment, AssessmentReview
 from surplace.cases.lookup import as_utc, case_for, pseudonyms, user_names
 from surplace.cases.models import CaseTransition, Consent, Interview
 from surplace.cases.transitions import NOTES, history
@@ -155,6 +157,27 @@ def _consents(session: Session, rows: list[Consent], codes: dict[str, str],
     return entries
 
 
+def _assessments(session: Session, case_id: str) -> list[TimelineEntry]:
+    """Runs of the rule engine and their reviews; a review's reasons are opened (audited)."""
+    rows = list(session.scalars(select(Assessment).where(Assessment.case_id == case_id)))
+    reviews = list(session.scalars(select(AssessmentReview).where(
+        AssessmentReview.assessment_id.in_([row.id for row in rows])))) if rows else []
+    names = user_names(session, [*(r.run_by for r in rows), *(r.reviewer_id for r in reviews)])
+    entries = [TimelineEntry(
+        on=utc(row.run_at).date(), at=utc(row.run_at), kind="assessment", ref=row.id,
+        actor=names.get(row.run_by),
+        title=f"assessment ({row.jurisdiction}, rule set {row.ruleset_version}): refugee status "
+              f"{row.refugee_status}, non-refoulement {row.non_refoulement}, complementary "
+              f"protection {row.complementary_protection}",
+        detail={"as_of": row.as_of.isoformat()}) for row in rows]
+    entries += [TimelineEntry(
+        on=utc(row.at).date(), at=utc(row.at), kind="assessment_review", ref=row.id,
+        actor=names.get(row.reviewer_id), title=f"assessment review: {row.verdict}",
+        detail={"assessment": row.assessment_id,
+                **({"reasons": row.reasons} if row.reasons else {})}) for row in reviews]
+    return entries
+
+
 def timeline(session: Session, *, actor: Actor, case: str) -> list[TimelineEntry]:
     """Everything that happened to a case, oldest first (see the module docstring)."""
     row_case = case_for(session, actor, case, "case.read")
@@ -182,7 +205,7 @@ def timeline(session: Session, *, actor: Actor, case: str) -> list[TimelineEntry
                 "interpreter_undertaking": row.interpreter_undertaking})
         for row in interviews]
     entries += _interventions(session, actions, names) + _assistance(session, given, names)
-    entries += _referrals(referrals, names)
+    entries += _referrals(referrals, names) + _assessments(session, case_id)
     entries += _consents(session, consents, pseudonyms(session, [c.person_id for c in consents]),
                          names)
     if actor.can("evidence.read"):

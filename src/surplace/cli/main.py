@@ -48,6 +48,7 @@ store_cli.register(app)
 demo_cli.register(app)
 app.command("estimate")(estimate_cli.estimate)
 app.command("assess")(assess_cli.assess)
+app.command("assess-review")(assess_cli.review)
 
 
 @app.callback()
