@@ -108,10 +108,10 @@ class InterviewIn(BaseModel):
     """An RSD interview (Procedural Standards unit 4): who, when, in what language, with whom,
     what was said, whether it was read back and what the applicant said to the read-back.
 
-    ``facts`` are the facts established, as fact codes with values. The assessment engine's fact
-    vocabulary does not exist yet, so only the form is checked here: codes are snake_case
-    identifiers and values JSON scalars. Once the engine's vocabulary exists, its codes will be
-    checked against it.
+    ``facts`` are the facts established, as fact codes with values. Only their form is checked
+    here (snake_case codes, JSON scalars); ``cases.interviews.record_interview`` checks them
+    against the assessment engine's fact vocabulary (names, types, contradictions) before
+    anything is written.
     """
 
     held_on: date
