@@ -14,7 +14,7 @@ from surplace.incidents.models import Act
 
 REQUIRED = ("act_type", "perpetrator_unit", "detention_kind", "involvement_degree",
             "information_connection", "credibility", "victim_status", "monitoring_status",
-            "date_precision", "chain_relation", "intervention_kind", "intervention_status")
+            "date_precision", "chain_relation")
 
 
 def test_every_term_has_english_korean_and_chinese_labels() -> None:

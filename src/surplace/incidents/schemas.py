@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from surplace.cases import vocabularies as cases_vocabularies
 from surplace.errors import InvalidInput
 from surplace.incidents.dates import check_dates, normalise
 from surplace.incidents.vocabularies import EXTENSION_FIELDS, check, extension_fields
@@ -216,12 +217,12 @@ class InterventionIn(Strict):
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: str) -> str:
-        return check("intervention_kind", value, field="kind")
+        return cases_vocabularies.check("intervention_kind", value, field="kind")
 
     @field_validator("status")
     @classmethod
     def _status(cls, value: str) -> str:
-        return check("intervention_status", value, field="status")
+        return cases_vocabularies.check("intervention_status", value, field="status")
 
     @model_validator(mode="after")
     def _dates(self) -> InterventionIn:
