@@ -24,6 +24,7 @@ from surplace.cli import estimate as estimate_cli
 from surplace.cli import evidence as evidence_cli
 from surplace.cli import incident as incident_cli
 from surplace.cli import person as person_cli
+from surplace.cli import source as source_cli
 from surplace.cli import store as store_cli
 from surplace.cli import vault as vault_cli
 from surplace.cli.common import CliState, UsageProblem, stderr
@@ -40,6 +41,7 @@ app = typer.Typer(
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(person_cli.app, name="person")
+app.add_typer(source_cli.app, name="source")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(case_cli.app, name="case")
