@@ -53,11 +53,20 @@ def test_import_is_all_or_nothing(settings: Settings, tmp_path: Path) -> None:
 def test_demo_builds_a_store_and_refuses_to_replace_a_real_one(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     env = {"SURPLACE_STORE": str(folder), "SURPLACE_ARGON2_TIME_COST": "1"}
-    built = surplace("demo", "--persons", "40", "--json", env=env)
+    built = surplace("demo", "--persons", "40", "--cases", "6", "--acts", "20", "--json",
+                     env=env)
     assert built.returncode == 0, built.stderr
     summary = json.loads(built.stdout)
-    assert summary["persons"] == 40 and summary["audit_intact"] is True
-    rebuilt = surplace("demo", "--persons", "10", "--json", env=env)
+    # 40 persons, and 16 victims of the 20 violations (four fifths of the acts)
+    assert (summary["persons"], summary["cases"], summary["acts"]) == (56, 6, 20)
+    assert summary["audit_intact"] is True
+    demo_env = {**env, "SURPLACE_PASSPHRASE": "surplace demo passphrase"}
+    listed = surplace("case", "list", "--json", env=demo_env)
+    assert len(json.loads(listed.stdout)) == 6
+    counted = json.loads(surplace("incident", "count", "--json", env=demo_env).stdout)
+    assert 0 < counted["total"] <= 20
+    rebuilt = surplace("demo", "--persons", "10", "--cases", "0", "--acts", "0", "--json",
+                       env=env)
     assert json.loads(rebuilt.stdout)["persons"] == 10
     real = tmp_path / "real"
     real_env = {"SURPLACE_STORE": str(real), "SURPLACE_ARGON2_TIME_COST": "1",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -131,6 +131,10 @@ class ViolationScenario:
         return Counter(tuple(act.value(d) for d in dimensions) for act in self.documented())
 
 
+#: The scenario with no violations at all (``surplace demo --acts 0``).
+NONE = ViolationScenario(persons=[], sources=(), acts=[], claims=[])
+
+
 def _weighted(rng: random.Random, table: dict[str, float]) -> str:
     return rng.choices(list(table), list(table.values()))[0]
 
@@ -195,8 +199,8 @@ def register_sources(session: Session, sources: Sequence[SyntheticSource]) -> No
     session.flush()
 
 
-def load(session: Session, *, actor: Actor,
-         generated: ViolationScenario) -> tuple[list[str], list[ClaimOut]]:
+def load(session: Session, *, actor: Actor, generated: ViolationScenario,
+         on_each: Callable[[], None] | None = None) -> tuple[list[str], list[ClaimOut]]:
     """Register the persons and sources and add every claim through the counting rule;
     returns the persons' pseudonyms (by index) and each claim's outcome."""
     people = [records_service.register_person(session, actor=actor, data=person, flush=False)
@@ -205,4 +209,4 @@ def load(session: Session, *, actor: Actor,
     pseudonyms = [person.pseudonym for person in people]
     register_sources(session, generated.sources)
     rows = [(line, claim.row(pseudonyms)) for line, claim in enumerate(generated.claims, 1)]
-    return pseudonyms, claims.add_claims(session, actor=actor, rows=rows)
+    return pseudonyms, claims.add_claims(session, actor=actor, rows=rows, on_each=on_each)
