@@ -13,15 +13,23 @@ from typing import Any
 
 import pytest
 
+from surplace.cases import vocabularies as case_vocabularies
 from surplace.demo.violations import load, violations
 from surplace.incidents import claims, esf, service
-from surplace.incidents.vocabularies import terms
+from surplace.incidents import vocabularies as incident_vocabularies
 from surplace.vault.service import Unlocked
 from tests.incidents.conftest import SECRET_NAMES, Office
 
 FIELDS = tomllib.loads(esf.FIELDS_FILE.read_text(encoding="utf-8"))
 FORMATS = ("event", "act", "chain", "involvement", "information", "intervention", "person")
 PLAIN_TYPES = {"text", "code", "date", "integer", "boolean"}
+
+
+def _terms(vocabulary: str) -> dict[str, Any]:
+    """Interventions share the case vocabulary; every other term list is the incidents'."""
+    if vocabulary.startswith("intervention_"):
+        return case_vocabularies.terms(vocabulary)
+    return incident_vocabularies.terms(vocabulary)
 
 
 def _valid(document: dict[str, Any]) -> list[str]:
@@ -44,7 +52,7 @@ def _valid(document: dict[str, Any]) -> list[str]:
                     problems.append(f"{name}[{index}].{key}: {value!r} is not an integer")
                 elif kind == "boolean" and not isinstance(value, bool):
                     problems.append(f"{name}[{index}].{key}: {value!r} is not a boolean")
-                elif kind not in PLAIN_TYPES and value not in terms(kind):
+                elif kind not in PLAIN_TYPES and value not in _terms(kind):
                     problems.append(f"{name}[{index}].{key}: {value!r} is not a {kind} term")
                 elif kind in ("text", "code") and not isinstance(value, str):
                     problems.append(f"{name}[{index}].{key}: {value!r} is not text")
