@@ -23,6 +23,7 @@ from surplace.cli import demo as demo_cli
 from surplace.cli import estimate as estimate_cli
 from surplace.cli import evidence as evidence_cli
 from surplace.cli import incident as incident_cli
+from surplace.cli import link as link_cli
 from surplace.cli import person as person_cli
 from surplace.cli import source as source_cli
 from surplace.cli import store as store_cli
@@ -51,6 +52,7 @@ demo_cli.register(app)
 app.command("estimate")(estimate_cli.estimate)
 app.command("assess")(assess_cli.assess)
 app.command("assess-review")(assess_cli.review)
+app.command("link")(link_cli.link)
 
 
 @app.callback()

@@ -1,0 +1,251 @@
+"""The Splink model: comparisons on surplace's keys, blocking, training, prediction, clusters.
+
+Why these comparisons. A name agrees, strongest first, when the best readings are the same
+key (金哲洙 = KIM CHOL SU), when any plausible readings share a key (Jin Zhezhu read as 김 or
+진), when the surnames agree and the given names are alike (Jaro–Winkler on the given-name sound
+"cholso" / "cholsu" — on the given part, not the whole phonetic key, so the shared surname
+cannot lift the score), when only the raw strings are alike (the fallback that keeps
+non-Korean names, such as FEBRL's, from losing anything: their surname class is "?neumann"),
+when only the surname agrees. Births go exact → day/month swapped → same year-month → same
+year → within a year (an age's two-year interval counts as its interval); origins same place →
+same province → same text. Every level is trained, not set: u by random sampling, m by EM in
+two passes, each blocked on columns the other pass estimates (name+given trains birth, sex and
+origin; the full birth date trains the name).
+
+Blocking keeps recall across scripts: every candidate key (an exploded array, so an ambiguous
+romanisation meets each of its readings), surname + birth year-month, given sound + birth
+year, given sound + origin province, the phonetic prefix + birth year, and the full birth date
+(which catches names no key could read).
+
+The "plain" configuration is what a user gets from Splink without the name keys: the lowercased
+name as written, compared exactly, by Jaro–Winkler and Levenshtein, and the *same* birth and
+sex comparisons, so the difference between the two measures the names alone.
+
+Running on Spark. Nothing here is DuckDB-specific: the levels are Splink creators (translated
+to each dialect) or SQL that DuckDB and Spark SQL both read (``greatest``, ``least``,
+comparisons), and the features are plain columns. For a file that outgrows one machine::
+
+    from pyspark.sql import SparkSession
+    from splink import Linker, SparkAPI
+    spark = SparkSession.builder.getOrCreate()
+    db_api = SparkAPI(spark_session=spark)  # registers Splink's Jaro–Winkler UDFs
+    table = build_features(records).table       # or mapInPandas over partitions
+    linker = Linker(db_api.register(spark.createDataFrame(table)), surplace_settings())
+    # then the same training, prediction and clustering calls as fit_predict below
+
+PySpark is not installed in this environment, so the Spark path is documented, not tested.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+Kind = Literal["surplace", "plain"]
+Progress = Callable[[str], None]
+#: The share of true pairs the deterministic rules (same name key and same full date) are
+#: assumed to find, to turn their count into the prior: most pairs lack a full date on one side.
+PRIOR_RECALL = 0.3
+#: No level's m is below this after training (see :func:`adjust_parameters`).
+M_FLOOR = 0.005
+
+_BIRTH_LEVELS: list[ComparisonLevelCreator | dict[str, Any]] = [
+    cll.CustomLevel("birth_lo_l IS NULL OR birth_lo_r IS NULL").configure(is_null_level=True),
+    cll.CustomLevel("birth_full_l = birth_full_r", "exact date"),
+    cll.CustomLevel("birth_year_l = birth_year_r AND birth_month_l = birth_day_r "
+                    "AND birth_day_l = birth_month_r", "day and month swapped"),
+    cll.CustomLevel("birth_ym_l = birth_ym_r", "same year and month"),
+    cll.CustomLevel("birth_year_l = birth_year_r", "same year"),
+    cll.CustomLevel("greatest(birth_lo_l, birth_lo_r) <= least(birth_hi_l, birth_hi_r)",
+                    "an age's interval holds the other year"),
+    cll.CustomLevel("greatest(birth_lo_l, birth_lo_r) - least(birth_hi_l, birth_hi_r) <= 1",
+                    "within one year"),
+    cll.ElseLevel(),
+]
+
+
+def _birth() -> cl.CustomComparison:
+    return cl.CustomComparison(_BIRTH_LEVELS, output_column_name="birth")
+
+
+def _sex() -> cl.ExactMatch:
+    return cl.ExactMatch("sex")
+
+
+def _name() -> cl.CustomComparison:
+    return cl.CustomComparison([
+        cll.NullLevel("name_raw"),
+        cll.ExactMatchLevel("name_key"),
+        cll.ArrayIntersectLevel("name_cands", 1),
+        cll.And(cll.ArrayIntersectLevel("surnames", 1), cll.JaroWinklerLevel("given", 0.88)),
+        cll.JaroWinklerLevel("name_raw", 0.92),
+        cll.ArrayIntersectLevel("surnames", 1),
+        cll.JaroWinklerLevel("name_raw", 0.8),
+        cll.ElseLevel(),
+    ], output_column_name="name")
+
+
+def _origin() -> cl.CustomComparison:
+    return cl.CustomComparison([
+        cll.NullLevel("origin_raw"),
+        cll.CustomLevel("origin_code_l = origin_code_r", "same place"),
+        cll.CustomLevel("origin_province_l = origin_province_r", "same province"),
+        cll.CustomLevel("origin_raw_l = origin_raw_r", "same text"),
+        cll.ElseLevel(),
+    ], output_column_name="origin")
+
+
+def _plain_name() -> cl.CustomComparison:
+    return cl.CustomComparison([
+        cll.NullLevel("name_lower"),
+        cll.ExactMatchLevel("name_lower"),
+        cll.JaroWinklerLevel("name_lower", 0.92),
+        cll.LevenshteinLevel("name_lower", 2),
+        cll.JaroWinklerLevel("name_lower", 0.8),
+        cll.ElseLevel(),
+    ], output_column_name="name")
+
+
+def surplace_settings() -> SettingsCreator:
+    """Comparisons on surplace's keys and the blocking rules that find the candidate pairs."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[_name(), _birth(), _sex(), _origin()],
+        blocking_rules_to_generate_predictions=[
+            block_on("name_cands", arrays_to_explode=["name_cands"]),
+            block_on("surname", "birth_ym"),
+            block_on("given", "birth_lo"),
+            block_on("given", "birth_hi"),
+            block_on("given", "origin_province"),
+            block_on("substr(phonetic, 1, 4)", "birth_lo"),
+            block_on("substr(phonetic, 1, 4)", "birth_hi"),
+            block_on("birth_full"),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def plain_settings() -> SettingsCreator:
+    """The baseline: raw-string name comparisons, the same birth and sex comparisons."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[_plain_name(), _birth(), _sex()],
+        blocking_rules_to_generate_predictions=[
+            block_on("name_lower"),
+            block_on("substr(name_lower, 1, 3)", "birth_year"),
+            block_on("birth_full"),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+_TRAINING: dict[Kind, tuple[list[str | BlockingRuleCreator], list[tuple[str, ...]]]] = {
+    # (deterministic rules for the prior, EM blocking passes)
+    "surplace": (["l.name_key = r.name_key AND l.birth_full = r.birth_full"],
+                 [("name_key",), ("birth_full",)]),
+    "plain": (["l.name_lower = r.name_lower AND l.birth_full = r.birth_full"],
+              [("name_lower",), ("birth_full",)]),
+}
+
+
+def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
+    """Two corrections to a trained model (Splink's settings dictionary), returned changed.
+
+    u from random sampling counts the matching pairs in the sample as non-matches: on a list
+    of n records where each person appears about twice, one random pair in n is a match, and
+    the "same name key" level's u is then mostly matches (6e-4 where non-matches share a key
+    about 1e-5 of the time), so a shared rare name is discounted a hundredfold. The sample is
+    a mixture λ·m + (1−λ)·u, so u is recovered as (u − λ·m)/(1 − λ), at most 50-fold lower.
+    And EM sets m to 0 for a level it never saw among matches (a sex written wrong): one clerk's
+    slip would then veto a match whatever else agrees, so m is floored at :data:`M_FLOOR`.
+    """
+    share = float(model["probability_two_random_records_match"])
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        m_values = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
+        m_total = sum(m_values)
+        u_values = []
+        for level, m in zip(levels, m_values, strict=True):
+            u = float(level.get("u_probability") or 1e-9)
+            u_values.append(max((u - share * m / m_total) / (1 - share), u / 50, 1e-9))
+        u_total = sum(u_values)
+        for level, m, u in zip(levels, m_values, u_values, strict=True):
+            level["m_probability"] = m / m_total
+            level["u_probability"] = u / u_total
+    return model
+
+
+@dataclass
+class Fitted:
+    """Predicted pairs (unique_id_l, unique_id_r, match_probability) and the clusters
+    (unique_id, cluster_id) at the threshold."""
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    #: The trained model as Splink's settings dictionary (levels with their m and u).
+    model: dict[str, Any]
+
+
+def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: float = 0.9,
+                progress: Progress | None = None, u_pairs: float = 2e6,
+                seed: int = 7, floor: float = 0.05) -> Fitted:
+    """Train the model on ``table`` (from :func:`~surplace.linkage.features.build_features`),
+    score the blocked pairs (keeping those at ``floor`` or above) and cluster them at
+    ``threshold``, all in a fresh in-memory DuckDB (nothing is written to disk)."""
+    note = progress or (lambda _stage: None)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    data = table
+    db_api = DuckDBAPI()
+    settings = surplace_settings() if kind == "surplace" else plain_settings()
+    registered = db_api.register(data)
+    linker = Linker(registered, settings, log_level=None)
+    rules, passes = _TRAINING[kind]
+    note("estimating the share of matching pairs")
+    try:
+        linker.training.estimate_probability_two_random_records_match(rules, recall=PRIOR_RECALL)
+    except ValueError:  # more sure matches than the recall allows (a tiny list): keep the prior
+        pass
+    note("estimating u by random sampling")
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    for columns in passes:
+        note(f"estimating m by EM (blocked on {', '.join(columns)})")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*columns), estimate_without_term_frequencies=True)
+    trained = linker.misc.save_model_to_json()
+    if not trained["probability_two_random_records_match"] > 0:  # no sure match at all
+        trained["probability_two_random_records_match"] = 1 / max(len(data), 2)
+    linker = Linker(registered, adjust_parameters(trained), log_level=None)
+    note("scoring candidate pairs")
+    predicted = linker.inference.predict(threshold_match_probability=floor,
+                                         warning_mode="never")
+    note("clustering into persons")
+    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predicted, threshold_match_probability=threshold)
+    pairs = _pandas(predicted)[["unique_id_l", "unique_id_r", "match_probability"]]
+    clusters = _pandas(clustered)[["unique_id", "cluster_id"]]
+    return Fitted(pairs=pairs.reset_index(drop=True), clusters=clusters,
+                  model=linker.misc.save_model_to_json())
+
+
+def _pandas(table: SplinkDataFrame) -> pd.DataFrame:
+    frame: pd.DataFrame = table.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    return frame
+
+
+def describe(kind: Kind) -> dict[str, Any]:
+    """The settings as Splink's dictionary for the DuckDB dialect (for a run record)."""
+    settings = surplace_settings() if kind == "surplace" else plain_settings()
+    settings_dict: dict[str, Any] = settings.create_settings_dict("duckdb")
+    return settings_dict
