@@ -33,6 +33,7 @@ from surplace.incidents.models import (
     Incident,
     Information,
 )
+from surplace.linkage.models import LinkDecision
 from surplace.records import service as records_service
 from surplace.records.models import Person, Record, Source
 from surplace.records.schemas import NameIn, PersonIn
@@ -75,8 +76,12 @@ def populate(unlocked: Unlocked, persons: int = 12) -> None:
                         contact="Signal", description="Border contact")
         session.add(source)
         session.flush()
-        session.add(Record(source_id=source.id, content_digest=hashlib.sha256(b"r").digest(),
-                           payload={"name": "Ri", "seen": "2024"}))
+        record = Record(source_id=source.id, content_digest=hashlib.sha256(b"r").digest(),
+                        payload={"name": "Ri", "seen": "2024"})
+        session.add(record)
+        session.flush()
+        session.add(LinkDecision(record_a_id=record.id, record_b_id=record.id,
+                                 decision="accept", actor_id=actor.user_id, note="Same woman"))
         case = Case(case_number="C-1", principal_id=first.id, summary="Claim summary",
                     languages=["ko"], specific_needs=["medical"], current_location="Flat 2")
         incident = Incident(title="Arrest at the border", description="What happened")
