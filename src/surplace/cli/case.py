@@ -28,9 +28,8 @@ from surplace.cli.case_common import (
     merge_options,
     parse_day,
     print_table,
-    read_input,
 )
-from surplace.cli.common import JsonOption, UsageProblem, emit_json, info
+from surplace.cli.common import JsonOption, UsageProblem, emit_json, info, read_input
 
 app = typer.Typer(
     help="Protection cases: open, show, list, transition, interview, alert, "

@@ -3,7 +3,6 @@ prompts for sensitive fields, and output as a table or JSON."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,20 +59,6 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     if moment.tzinfo is None:
         raise UsageProblem(f"{option}: {value!r} has no time zone (e.g. +08:00 for Yanji).")
     return moment
-
-
-def read_input(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        # The message names no value from the file: only where it failed.
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        raise UsageProblem(f"--input: cannot read {path}: {reason}.") from None
-    if not isinstance(raw, dict):
-        raise UsageProblem(f"--input: {path} must hold one JSON object.")
-    return raw
 
 
 def ask_for(raw: dict[str, Any], key: str, label: str) -> None:

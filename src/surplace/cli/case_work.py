@@ -28,9 +28,8 @@ from surplace.cli.case_common import (
     parse_day,
     parse_moment,
     print_table,
-    read_input,
 )
-from surplace.cli.common import JsonOption, emit_json, stdout
+from surplace.cli.common import JsonOption, emit_json, read_input, stdout
 
 alert_app = typer.Typer(
     help="Urgent alerts: raise, resolve, list (overdue first).", no_args_is_help=True

@@ -123,3 +123,19 @@ def path_option_exists(path: Path, what: str) -> Path:
     if not path.exists():
         raise UsageProblem(f"{what} {path} does not exist.")
     return path
+
+
+def read_input(path: Path | None) -> dict[str, Any]:
+    """The JSON object of an ``--input`` file, where commands take sensitive fields so that
+    they stay out of the shell's history; ``{}`` when no file is given."""
+    if path is None:
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        # The message names no value from the file: only where it failed.
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise UsageProblem(f"--input: cannot read {path}: {reason}.") from None
+    if not isinstance(raw, dict):
+        raise UsageProblem(f"--input: {path} must hold one JSON object.")
+    return raw

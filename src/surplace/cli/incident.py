@@ -6,7 +6,6 @@ Sealed text (a claim's words, whereabouts, methods) is read from a JSON file giv
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +15,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from surplace.cli.common import JsonOption, UsageProblem, emit_json, info, progress, stdout
+from surplace.cli.common import (
+    JsonOption,
+    UsageProblem,
+    emit_json,
+    info,
+    progress,
+    read_input,
+    stdout,
+)
 from surplace.cli.common import unlocked_store as _unlocked
 
 app = typer.Typer(help="Incidents and acts: add, show, list, link claims, count, export.",
@@ -36,15 +43,7 @@ Input = Annotated[Path | None, typer.Option(
 
 def _given(input_file: Path | None, **options: Any) -> dict[str, Any]:
     """The options that were given, over the fields of the ``--input`` file."""
-    data: dict[str, Any] = {}
-    if input_file is not None:
-        try:
-            loaded = json.loads(input_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise UsageProblem(f"Cannot read {input_file}: {error}") from None
-        if not isinstance(loaded, dict):
-            raise UsageProblem(f"{input_file} must hold one JSON object.")
-        data.update(loaded)
+    data = read_input(input_file)
     data.update({key: value for key, value in options.items() if value not in (None, [])})
     return data
 

@@ -6,31 +6,25 @@ taken as options: an informant's name must not end up in the shell's history.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from surplace.cli.common import JsonOption, UsageProblem, emit_json, info, stdout, unlocked_store
+from surplace.cli.common import (
+    JsonOption,
+    UsageProblem,
+    emit_json,
+    info,
+    read_input,
+    stdout,
+    unlocked_store,
+)
 from surplace.records import sources
 
 app = typer.Typer(help="Sources: add, list, show.", no_args_is_help=True)
-
-
-def _read_input(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        raise UsageProblem(f"--input: cannot read {path}: {reason}.") from None
-    if not isinstance(raw, dict):
-        raise UsageProblem(f"--input: {path} must hold one JSON object.")
-    return raw
 
 
 @app.command("add")
@@ -45,7 +39,7 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Register a source (asks for its name, contact and description)."""
-    raw = _read_input(input_file)
+    raw = read_input(input_file)
     raw.update(code=code, kind=kind, reliability=reliability)
     for key, label in (("name", "Name"), ("contact", "Contact"),
                        ("description", "Description")):
