@@ -52,7 +52,7 @@ demo_cli.register(app)
 app.command("estimate")(estimate_cli.estimate)
 app.command("assess")(assess_cli.assess)
 app.command("assess-review")(assess_cli.review)
-app.command("link")(link_cli.link)
+app.add_typer(link_cli.app, name="link")
 
 
 @app.callback()
