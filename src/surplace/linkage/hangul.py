@@ -86,26 +86,56 @@ def fold_latin(text: str) -> str:
 
 
 def _prefixes(table: dict[str, str], text: str, start: int) -> list[tuple[str, int]]:
-    return [(group, start + len(spelling)) for spelling, group in table.items()
-            if text.startswith(spelling, start)]
+    """(group, end) of every spelling of ``table`` at ``start``, in the table's order: a look-up
+    per spelling length, not a scan of the table (segmenting is the hot loop of reading)."""
+    order, lengths = _index(table)
+    hits = sorted((order[part], part) for length in lengths if start + length <= len(text)
+                  for part in [text[start:start + length]] if part in order)
+    return [(table[part], start + len(part)) for _, part in hits]
+
+
+#: Per table of :func:`jamo_tables` (cached for the process, so its id is stable): spelling →
+#: position in the table, and the lengths spellings have.
+_INDEXES: dict[int, tuple[dict[str, int], tuple[int, ...]]] = {}
+
+
+def _index(table: dict[str, str]) -> tuple[dict[str, int], tuple[int, ...]]:
+    key = id(table)
+    if key not in _INDEXES:
+        _INDEXES[key] = ({spelling: n for n, spelling in enumerate(table)},
+                         tuple(sorted({len(spelling) for spelling in table})))
+    return _INDEXES[key]
+
+
+#: Letters enough for any one syllable (initial, vowel, lengthening h, final) and one more.
+_WINDOW = 10
 
 
 def syllables_at(text: str, start: int) -> list[tuple[str, int]]:
-    """Every well-formed Latin syllable beginning at ``start``: (class, end)."""
+    """Every well-formed Latin syllable beginning at ``start``: (class, end).
+
+    A syllable only sees the next few letters, so the work is cached per window of letters:
+    the typo repairs of :mod:`surplace.linkage.readings` segment a hundred near-copies of one
+    name, which share almost all their windows."""
+    return [(klass, start + end) for klass, end in _syllables(text[start:start + _WINDOW])]
+
+
+@cache
+def _syllables(text: str) -> tuple[tuple[str, int], ...]:
     tables = jamo_tables()
     found: list[tuple[str, int]] = []
-    for initial, after_initial in _prefixes(tables.latin_initial, text, start):
+    for initial, after_initial in _prefixes(tables.latin_initial, text, 0):
         for vowel, after_vowel in _prefixes(tables.latin_vowel, text, after_initial):
             for final, end in _prefixes(tables.latin_final, text, after_vowel):
                 found.append((_class(initial, vowel, final), end))
             # A lengthening h (Suh, Ahn, Sohn): at the end of the word or before a final.
             if text.startswith("h", after_vowel):
-                if after_vowel + 1 == len(text):
+                if after_vowel + 1 == len(text) < _WINDOW:
                     found.append((_class(initial, vowel, ""), after_vowel + 1))
                 for final, end in _prefixes(tables.latin_final, text, after_vowel + 1):
                     if final:
                         found.append((_class(initial, vowel, final), end))
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 @cache

@@ -8,22 +8,45 @@ each syllable no Korean name uses costs 2, each syllable more than the shortest 
 word 0.5 ("Young" is 영, not 요 + 옹; "Cheol" is 철, not 제 + 얼); reading Latin as pinyin
 costs 0.5 (a Korean spelling is likelier in these lists) and each less common Korean reading
 of a pinyin syllable 0.05.
+
+Typos. A slip of the keyboard in a romanised given name ("KYŎGN", "Snog", "SIIN", "S ERYON")
+usually leaves letters no syllable reads, or a syllable no name uses, and without a repair the
+whole name fell to the raw-letters reading, surname included. So when the best reading of the
+given name has an unknown syllable or none at all, the chunks are read run together (a slip
+across a space or hyphen) and then with one edit undone — a letter dropped, doubled or two
+letters swapped, the slips lists make — at :data:`REPAIR` each; only edits that read wholly as
+known syllables count. A name that reads cleanly is never edited, so Chol Su and Chol Sun stay
+apart. An unknown family spelling one edit from a known one (len ≥ 4: "Ghmi" is Ghim, but "Kam"
+is not Kim) is read as that surname at :data:`NEAR_SURNAME`; and when the given name still
+fails, the surname is kept and only the given name falls to raw letters.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import hanja  # type: ignore[import-untyped]
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from surplace.linkage.hangul import fold_latin, hangul_class, is_han, is_hangul, segment
 from surplace.linkage.lexicon import Lexicon, lexicon, pinyin_of
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 PER_CHUNK = 4  # readings kept per hyphen- or space-separated chunk
+#: Penalty of reading a given name with one typing slip undone (a syllable no name uses costs 2).
+REPAIR = 1.0
+#: Penalty of reading chunks run together when they do not read apart ("S ERYON" = Seryon).
+REJOIN = 0.25
+#: Penalty of an unknown family spelling read as the known one a single edit away.
+NEAR_SURNAME = 1.5
+#: Letters a slip may have dropped: vowels and the letters of finals and glides; a dropped
+#: consonant of an initial usually leaves another reading, and trying all 26 costs 3× the time.
+_DROPPED = "aeiouwyngh"
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,42 @@ def _korean_chunk(lex: Lexicon, chunk: str) -> list[tuple[tuple[str, ...], float
     return sorted(options, key=lambda option: option[1])[:PER_CHUNK]
 
 
+def _edits(word: str) -> dict[str, float]:
+    """Every string one slip away, with what undoing the slip costs: a letter typed twice
+    removed, two neighbours swapped back, a dropped letter put back (each :data:`REPAIR`), or
+    a stray letter removed (a little more: lists double and drop letters more than they add
+    foreign ones)."""
+    out: dict[str, float] = {}
+    for i in range(len(word)):
+        doubled = word[i] in word[max(i - 1, 0):i] + word[i + 1:i + 2]
+        out.setdefault(word[:i] + word[i + 1:], REPAIR if doubled else REPAIR + 0.25)
+    for i in range(len(word) - 1):
+        out.setdefault(word[:i] + word[i + 1] + word[i] + word[i + 2:], REPAIR)
+    for i in range(1, len(word)):
+        for letter in _DROPPED:
+            out.setdefault(word[:i] + letter + word[i:], REPAIR)
+    out.pop(word, None)
+    return out
+
+
+@functools.cache
+def repaired(chunk: str) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """Readings of a run-on given name with one typing slip undone, all syllables known; of
+    equal repairs, the one with fewer syllables first (as for clean spellings)."""
+    if not chunk.isascii() or not chunk.isalpha():
+        return ()
+    lex = lexicon()
+    found: dict[tuple[str, ...], float] = {}
+    for edit, cost in _edits(chunk).items():
+        for split, penalty in _korean_chunk(lex, edit):
+            if penalty < 2.0 and penalty + cost < found.get(split, 99.0):
+                found[split] = penalty + cost
+    fewest = min((len(split) for split in found), default=0)
+    ranked = sorted(((split, round(penalty + 0.25 * (len(split) - fewest), 3))
+                     for split, penalty in found.items()), key=lambda option: option[1])
+    return tuple(ranked[:PER_CHUNK])
+
+
 def _pinyin_chunk(lex: Lexicon, chunk: str) -> list[tuple[tuple[str, ...], float]]:
     """Pinyin syllables of a chunk ("zhezhu" → zhe zhu), each read as the Korean syllables
     whose name characters have that reading."""
@@ -149,6 +208,12 @@ def _latin_surnames(lex: Lexicon, word: str, script: str) -> list[tuple[str, str
         sound = "".join(split)
         found += [(entry.id, sound, 1.0) for entry in lex.by_class.get(sound, ())]
         found.append((f"~{sound}", sound, 2.0))
+    if not any(cost <= 1.0 for *_, cost in found) and len(folded) >= 4:
+        near = process.extractOne(folded, list(lex.by_latin), scorer=OSA.distance,
+                                  score_cutoff=1)
+        if near is not None:
+            found += [(entry.id, lex.phonetic(entry), NEAR_SURNAME + 0.01 * rank)
+                      for rank, entry in enumerate(lex.by_latin[near[0]])]
     return found or [(f"?{folded}", folded, 3.0)]
 
 
@@ -157,10 +222,19 @@ def _given_options(lex: Lexicon, words: Sequence[str], script: str
     chunks = [fold_latin(chunk) for word in words for chunk in word.split("-") if chunk]
     reader = _pinyin_chunk if script == "pinyin" else _korean_chunk
     per_chunk = [reader(lex, chunk) for chunk in chunks]
-    if any(not options for options in per_chunk):
-        return []
+    unclean = any(not options or options[0][1] >= 2.0 for options in per_chunk)
+    if script != "pinyin":  # a chunk that does not read cleanly may hold a slip: undo it
+        per_chunk = [options if options and options[0][1] < 2.0 else
+                     sorted([*options, *repaired(chunk)], key=lambda o: o[1])[:PER_CHUNK]
+                     for chunk, options in zip(chunks, per_chunk, strict=True)]
+    per_chunk = [options or [((), 99.0)] for options in per_chunk]
     combos = [(tuple(k for split, _ in combo for k in split), sum(p for _, p in combo))
               for combo in itertools.product(*per_chunk)]
+    if script != "pinyin" and len(chunks) > 1 and unclean:
+        joined = "".join(chunks)  # a slip across the space or hyphen ("S ERYON", "G-aok")
+        combos += [(split, p + REJOIN) for split, p in _korean_chunk(lex, joined) if p < 2.0]
+        if min(p for _, p in combos) >= 2.0:
+            combos += list(repaired(joined))
     return [(given, penalty + (2.0 if len(given) > 3 else 0.0)) for given, penalty in combos]
 
 
@@ -195,10 +269,15 @@ def read_latin(family: str | None, given: str | None, whole: str | None) -> list
                                                                                   options):
                 readings.append(Reading(order_penalty + base + cost + penalty, ident, sound,
                                         syllables, script))
-    if not readings and orders:  # nothing reads: keep the letters, so equal stays equal
+    readings = [reading for reading in readings if reading.penalty < 50]
+    if orders and all(reading.surname[:1] in ("?", "~") for reading in readings):
+        # Nothing reads as a known surname with a given name: keep the letters of the given
+        # name, so equal stays equal, but keep a surname that reads (an unreadable given name
+        # costs 3, as an unreadable surname does; a name with neither costs 9).
         family_words, given_words, _ = orders[0]
-        family_raw = "".join(fold_latin(word) for word in family_words)
-        readings.append(Reading(9.0, f"?{family_raw}" if family_raw else "", family_raw,
-                                tuple("?" + fold_latin(word) for word in given_words),
-                                "romanised"))
+        raw_given = tuple("?" + fold_latin(word) for word in given_words)
+        for ident, sound, cost in _latin_surnames(lex, "".join(family_words), "romanised") \
+                if family_words else [("", "", 0.0)]:
+            readings.append(Reading((3.0 if cost <= 1.0 else 9.0) + cost, ident, sound,
+                                    raw_given, "romanised"))
     return readings

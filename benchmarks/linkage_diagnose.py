@@ -1,0 +1,138 @@
+"""Where linkage F1 is lost on simulated lists: missed and false pairs, counted by cause.
+
+    .venv/bin/python benchmarks/linkage_diagnose.py [--records 100000] [--seed 1] [--show 10]
+
+Why: an F1 says how much is lost, not where. This links the simulator's lists exactly as
+``benchmarks/linkage.py`` does (same threshold as the CLI's default) and sorts every true pair
+the clusters miss, and every false pair they make, into causes a developer can act on:
+
+- missed, *not scored*: no blocking rule brought the pair together (a blocking-recall fault);
+- missed, *scored low*: the model saw the pair and gave it less than the threshold, split by
+  what the best name keys say (different surname, same surname and different given name, same
+  key) and whether one side lacks a birth date;
+- false pairs by the same name and birth agreement (same key and same birth year: a genuinely
+  ambiguous pair the lists cannot tell apart; anything else: the model over-trusted).
+
+Pairs are enumerated within true persons and within predicted clusters, both small, so this
+stays linear. All data is synthetic; names are printed only for the simulator's made-up persons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from surplace.linkage.features import build_features
+from surplace.linkage.model import fit_predict
+from surplace.linkage.run import PREDICT_FLOOR
+from surplace.linkage.simulate import simulate
+
+RECORDS_PER_PERSON = 2.07
+THRESHOLD = 0.9
+
+
+def _pairs_within(labels: pd.Series) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for _, ids in labels.groupby(labels).groups.items():
+        members = sorted(str(i) for i in ids)
+        out.update(itertools.combinations(members, 2))
+    return out
+
+
+def _name_cause(left: dict[str, Any], right: dict[str, Any]) -> str:
+    if left["surname"] is None or right["surname"] is None:
+        return "a name is unread or missing"
+    cands_l, cands_r = set(left["name_cands"] or ()), set(right["name_cands"] or ())
+    if left["name_key"] == right["name_key"]:
+        return "same name key"
+    if cands_l & cands_r:
+        return "candidate keys overlap"
+    if not set(left["surnames"] or ()) & set(right["surnames"] or ()):
+        return "different surname"
+    return "same surname, different given"
+
+
+def _birth_cause(left: dict[str, Any], right: dict[str, Any]) -> str:
+    if pd.isna(left["birth_lo"]) or pd.isna(right["birth_lo"]):
+        return "birth missing"
+    if left["birth_full"] is not None and left["birth_full"] == right["birth_full"]:
+        return "same date"
+    if not (pd.isna(left["birth_year"]) or pd.isna(right["birth_year"])) and \
+            left["birth_year"] == right["birth_year"]:
+        return "same year"
+    if max(left["birth_lo"], right["birth_lo"]) <= min(left["birth_hi"], right["birth_hi"]):
+        return "years overlap"
+    return "births differ"
+
+
+def diagnose(persons: int, seed: int, show: int) -> None:
+    sim = simulate(persons, seed=seed)
+    records = sim.records
+    start = time.perf_counter()
+    table = build_features(records).table
+    fitted = fit_predict(table, threshold=THRESHOLD, floor=PREDICT_FLOOR)
+    print(f"{len(records):,} records linked in {time.perf_counter() - start:.0f} s")
+    ids = table["unique_id"].astype(str)
+    truth = pd.Series(sim.truth.to_numpy(), index=ids)
+    cluster = fitted.clusters.set_index(fitted.clusters["unique_id"].astype(str))["cluster_id"]
+    cluster = cluster.reindex(ids)
+    true_pairs, predicted = _pairs_within(truth), _pairs_within(cluster)
+    correct = true_pairs & predicted
+    precision, recall = len(correct) / max(len(predicted), 1), len(correct) / len(true_pairs)
+    print(f"pairs: true {len(true_pairs):,}, predicted {len(predicted):,}, correct "
+          f"{len(correct):,}; precision {precision:.4f} recall {recall:.4f} "
+          f"F1 {2 * precision * recall / (precision + recall):.4f}")
+    scored = {tuple(sorted((str(a), str(b)))): float(p) for a, b, p in
+              fitted.pairs[["unique_id_l", "unique_id_r", "match_probability"]]
+              .itertuples(index=False)}
+    rows = table.set_index(ids).to_dict("index")
+    raw = records.set_index(ids)[["source", "name", "family_name", "given_name", "birth"]]
+
+    missed: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    for pair in true_pairs - predicted:
+        left, right = rows[pair[0]], rows[pair[1]]
+        if pair in scored:
+            band = "scored low" if scored[pair] < THRESHOLD else "scored high, cluster split"
+        else:
+            band = "not scored"
+        cause = f"{band}: {_name_cause(left, right)}; {_birth_cause(left, right)}"
+        missed[cause] += 1
+        examples.setdefault(cause, []).append(" | ".join(
+            f"{raw.at[i, 'source']}: {raw.at[i, 'name'] or ''}"
+            f"{raw.at[i, 'family_name'] or ''} {raw.at[i, 'given_name'] or ''}"
+            f" ({rows[i]['name_key']}) {raw.at[i, 'birth']}" for i in pair))
+    false: Counter[str] = Counter()
+    for pair in predicted - true_pairs:
+        left, right = rows[pair[0]], rows[pair[1]]
+        direct = "direct" if scored.get(pair, 0.0) >= THRESHOLD else "chained"
+        cause = f"{direct}: {_name_cause(left, right)}; {_birth_cause(left, right)}"
+        false[cause] += 1
+        examples.setdefault("FALSE " + cause, []).append(" | ".join(
+            f"{raw.at[i, 'name'] or ''}{raw.at[i, 'family_name'] or ''} "
+            f"{raw.at[i, 'given_name'] or ''} ({rows[i]['name_key']}) {raw.at[i, 'birth']}"
+            for i in pair))
+    for title, counts, prefix in (("missed pairs", missed, ""), ("false pairs", false, "FALSE ")):
+        print(f"\n{title} ({sum(counts.values()):,}):")
+        for cause, count in counts.most_common():
+            print(f"{count:>8,}  {cause}")
+            for example in examples[prefix + cause][:show]:
+                print(f"{'':>12}{example}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show", type=int, default=3, help="examples per cause")
+    args = parser.parse_args(argv)
+    diagnose(max(10, round(args.records / RECORDS_PER_PERSON)), args.seed, args.show)
+
+
+if __name__ == "__main__":
+    main()
