@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from surplace.cli.common import UsageProblem
-from surplace.cli.link import _roles
+from surplace.cli.link_files import _roles
 from surplace.linkage.simulate import simulate
 from tests.clirun import surplace
 

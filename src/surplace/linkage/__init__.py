@@ -9,28 +9,40 @@ and :func:`next_pairs`, :func:`decide`, :func:`undo` and :func:`cluster_history`
 clerical review (:mod:`~surplace.linkage.review`).
 """
 
-from surplace.linkage.dates import DateAgreement, DateKey, InvalidDate, compare_dates, parse_date
-from surplace.linkage.names import (
-    NameAgreement,
-    NameKey,
-    compare,
-    compare_best,
-    name_key,
-    name_keys,
-)
-from surplace.linkage.places import PlaceAgreement, PlaceKey, compare_places, place_keys
-from surplace.linkage.review import cluster_history, decide, next_pairs, undo
-from surplace.linkage.store import (
-    LinkageError,
-    LinkConflict,
-    LinkRunOut,
-    PairNotFound,
-    link_records,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DateAgreement", "DateKey", "InvalidDate", "LinkConflict", "LinkRunOut", "LinkageError",
-    "NameAgreement", "NameKey", "PairNotFound", "PlaceAgreement", "PlaceKey", "cluster_history",
-    "compare", "compare_best", "compare_dates", "compare_places", "decide", "link_records",
-    "name_key", "name_keys", "next_pairs", "parse_date", "place_keys", "undo",
-]
+import importlib
+from typing import Any
+
+#: Where each public name lives. The package loads them on first use (PEP 562): the store's
+#: schema imports ``surplace.linkage.models``, and every command would otherwise pay for the
+#: name tables, pandas and Splink at start-up.
+_EXPORTS = {
+    "DateAgreement": "dates", "DateKey": "dates", "InvalidDate": "dates",
+    "compare_dates": "dates", "parse_date": "dates",
+    "NameAgreement": "names", "NameKey": "names", "compare": "names",
+    "compare_best": "names", "name_key": "names", "name_keys": "names",
+    "PlaceAgreement": "places", "PlaceKey": "places", "compare_places": "places",
+    "place_keys": "places",
+    "cluster_history": "review", "decide": "review", "next_pairs": "review", "undo": "review",
+    "LinkageError": "store", "LinkConflict": "store", "LinkRunOut": "store",
+    "PairNotFound": "store", "link_records": "store",
+    "InputList": "run", "LinkInputError": "run", "LinkResult": "run", "LinkSummary": "run",
+    "link_frames": "run",
+    "Features": "features", "build_features": "features",
+    "Fitted": "model", "fit_predict": "model", "plain_settings": "model",
+    "surplace_settings": "model",
+    "Simulated": "simulate", "simulate": "simulate",
+    "PairwiseScores": "evaluate", "pairwise_scores": "evaluate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'surplace.linkage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"surplace.linkage.{module}"), name)
+    globals()[name] = value
+    return value
