@@ -38,8 +38,9 @@ from surplace.assessment.results import AssessmentResult
 from surplace.assessment.schemas import ReviewOut, StoredAssessment, Verdict
 from surplace.cases import service as case_service
 from surplace.cases.interviews import facts_by_interview
-from surplace.cases.lookup import as_utc, case_for, now, user_names
+from surplace.cases.lookup import case_for, now, user_names
 from surplace.cases.workflow import workflow
+from surplace.store.base import as_utc
 
 __all__ = ["assess_case", "list_assessments", "render_draft", "review_assessment",
            "show_assessment"]

@@ -31,6 +31,7 @@ from surplace.cases.exceptions import (
 )
 from surplace.cases.models import Case, CaseAssignment
 from surplace.records.models import Person, PersonName
+from surplace.records.service import find_person
 
 _CASE_NUMBER = re.compile(r"^SP-\d{4}-\d{6}$", re.IGNORECASE)
 
@@ -43,13 +44,6 @@ def today() -> date:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive times; every time stored here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def in_past(value: date | None, what: str) -> date:
@@ -139,8 +133,7 @@ def user_names(session: Session, ids: Iterable[str | None]) -> dict[str, str]:
 def person(session: Session, reference: str) -> Person:
     """A registered person by id or pseudonym; only clear columns are read."""
     reference = reference.strip()
-    found = session.scalars(select(Person).where(
-        or_(Person.id == reference, Person.pseudonym == reference.upper()))).first()
+    found = find_person(session, reference)
     if found is None:
         raise CaseInputError(f"No person {reference!r} (give a person id or pseudonym; register "
                              "the person first with 'surplace person add').")

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 
 from surplace.access.policy import Actor
 from surplace.assessment.models import Assessment, AssessmentReview
-from surplace.cases.lookup import as_utc, case_for, pseudonyms, user_names
+from surplace.cases.lookup import case_for, pseudonyms, user_names
 from surplace.cases.models import CaseTransition, Consent, Interview
 from surplace.cases.transitions import NOTES, history
 from surplace.cases.views import utc
 from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
 from surplace.cases.work_schemas import TimelineEntry
 from surplace.evidence.models import Evidence
+from surplace.store.base import as_utc
 from surplace.vault.audit import AuditEntry
 
 

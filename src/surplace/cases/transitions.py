@@ -30,11 +30,12 @@ from sqlalchemy.orm import Session
 
 from surplace.access.policy import Actor
 from surplace.cases.exceptions import CaseInputError, IllegalTransition
-from surplace.cases.lookup import as_utc, case_for, in_past, json_scalar, now, user_names
+from surplace.cases.lookup import case_for, in_past, json_scalar, now, user_names
 from surplace.cases.models import Case, CaseTransition, Interview
 from surplace.cases.schemas import TransitionOut
 from surplace.cases.views import transition_out
 from surplace.cases.workflow import CaseState, plan, workflow
+from surplace.store.base import as_utc
 
 #: Steps that decide something about the claim; the rest are case work.
 DECIDING = {"review": "case.decide", "decide": "case.decide", "decide_appeal": "case.decide",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from surplace.cases.lookup import as_utc, now
+from surplace.cases.lookup import now
 from surplace.cases.models import Case, CaseTransition, Consent, Interview
 from surplace.cases.schemas import CaseSummary, InterviewOut, TransitionOut
 from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
@@ -17,6 +17,7 @@ from surplace.cases.work_schemas import (
     InterventionOut,
     ReferralOut,
 )
+from surplace.store.base import as_utc
 
 
 def utc(value: datetime) -> datetime:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,19 +16,13 @@ from pydantic import BaseModel
 
 from surplace.errors import InvalidInput
 from surplace.evidence.models import CustodyEntry, Evidence
+from surplace.store.base import as_utc
 
 Derivation = Literal["transcript", "translation", "redacted"]
 DERIVATIONS: tuple[str, ...] = ("transcript", "translation", "redacted")
 VerifyStatus = Literal["ok", "mismatch", "missing", "tampered"]
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}")
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive times; every time stored here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def media_type_of(given: str | None, path: Path) -> str:

@@ -50,14 +50,13 @@ from surplace.evidence.schemas import (
     ExportResult,
     ManifestItem,
     VerifyResult,
-    as_utc,
     custody_of,
     extension_for,
     media_type_of,
     summary_of,
 )
 from surplace.incidents.models import Incident
-from surplace.store.base import new_id
+from surplace.store.base import as_utc, new_id
 from surplace.vault import audit
 from surplace.vault.exceptions import TamperedCiphertext, VaultLocked
 from surplace.vault.service import Unlocked

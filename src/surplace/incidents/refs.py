@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from surplace.errors import InvalidInput
 from surplace.records.gazetteer import resolve_place
 from surplace.records.models import Person, Place, Source
+from surplace.records.service import find_person
 
 #: What may be repeated in an error: an id, a pseudonym or a code. Anything else might be a
 #: name typed into the wrong field, and an error message must never carry a name.
@@ -33,8 +34,7 @@ def person(session: Session, reference: str, *, field_name: str = "victim") -> P
     wanted = reference.strip()
     if not wanted:
         raise InvalidInput(f"{field_name}: a person id or pseudonym is required.")
-    found = session.scalars(select(Person).where(
-        or_(Person.id == wanted, Person.pseudonym == wanted.upper()))).first()
+    found = find_person(session, wanted)
     if found is None:
         raise InvalidInput(f"{field_name}: no person {_echo(wanted)}; give the id or pseudonym "
                            "of a registered person.")

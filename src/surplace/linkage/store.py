@@ -387,10 +387,6 @@ def _write_links(session: Session, *, actor: Actor, run: LinkRun, rows: list[dic
 
 def person_ref(session: Session, reference: str) -> Person:
     """A person by id or pseudonym (clear columns only: nothing is decrypted)."""
-    from surplace.records.exceptions import PersonNotFound
+    from surplace.records.service import get_person
 
-    person = session.scalars(select(Person).where(
-        (Person.id == reference) | (Person.pseudonym == reference.upper()))).first()
-    if person is None:
-        raise PersonNotFound(reference)
-    return person
+    return get_person(session, reference)

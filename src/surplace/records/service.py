@@ -44,10 +44,16 @@ def register_person(session: Session, *, actor: Actor, data: PersonIn,
     return person
 
 
-def _get(session: Session, reference: str) -> Person:
-    person = session.scalars(
-        select(Person).where(or_(Person.id == reference, Person.pseudonym == reference.upper()))
-    ).first()
+def find_person(session: Session, reference: str) -> Person | None:
+    """A person by id or pseudonym (any case), reading clear columns only; ``None`` if there is
+    none. The one look-up every domain uses, each refusing in its own words."""
+    wanted = reference.strip()
+    return session.scalars(select(Person).where(
+        or_(Person.id == wanted, Person.pseudonym == wanted.upper()))).first()
+
+
+def get_person(session: Session, reference: str) -> Person:
+    person = find_person(session, reference)
     if person is None:
         raise PersonNotFound(reference)
     return person
@@ -56,7 +62,7 @@ def _get(session: Session, reference: str) -> Person:
 def show_person(session: Session, *, actor: Actor, reference: str) -> PersonOut:
     """Everything known about one person; every sensitive field read is audited."""
     require(actor, "identity.read")
-    person = _get(session, reference)
+    person = get_person(session, reference)
     names = session.scalars(select(PersonName).where(PersonName.person_id == person.id)).all()
     return PersonOut(
         id=person.id, pseudonym=person.pseudonym, sex=person.sex, birth_year=person.birth_year,

@@ -32,6 +32,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive times; every time stored here is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def _construct(self: Any, **kwargs: Any) -> None:
     mapper = type(self).__mapper__
     if "id" in mapper.columns and kwargs.get("id") is None and getattr(self, "id", None) is None:
