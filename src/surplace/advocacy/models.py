@@ -29,3 +29,17 @@ class RecommendationStatus(IdMixin, Base):
     judged_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     judged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class RecommendationEvidence(IdMixin, Base):
+    """Something in the store that bears on a recommendation: an incident, an act or an estimate.
+    Only the link and why it matters are kept here; the object keeps its own access rules."""
+
+    __tablename__ = "recommendation_evidence"
+
+    recommendation_id: Mapped[str] = mapped_column(ForeignKey("recommendation.id"), index=True)
+    object_type: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -74,6 +74,8 @@ class Record(IdMixin, Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     content_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("record.id"), nullable=True)
+    import_batch_id: Mapped[str | None] = mapped_column(ForeignKey("import_batch.id"),
+                                                        nullable=True, index=True)
     sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
     birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     origin_province: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -1,0 +1,1 @@
+"""Importers and exporters: partners' files in, redacted and disclosure-controlled files out."""

@@ -1,0 +1,51 @@
+"""What a route asks FastAPI for: the signed-in actor and a database session acting as them.
+
+``request.state.actor`` is set by the sign-in middleware (cookie session or API bearer token)
+before any route runs; a route that needs a signed-in user depends on :data:`ActorDep`, which
+refuses anonymous requests (pages are redirected to the sign-in page, the API answers 401).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from surplace.access.policy import Actor
+from surplace.errors import SurplaceError
+from surplace.vault.service import Unlocked
+
+
+class SignInRequired(SurplaceError):
+    """No signed-in user: the page redirects to sign-in, the API answers 401."""
+
+    def __init__(self) -> None:
+        super().__init__("Sign in first.")
+
+
+def unlocked_of(request: Request) -> Unlocked:
+    unlocked: Unlocked = request.app.state.unlocked
+    return unlocked
+
+
+def signed_in_actor(request: Request) -> Actor:
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if actor is None:
+        raise SignInRequired
+    return actor
+
+
+def store_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed when the route returns, rolled back on an error;
+    audited as the signed-in user (or as nobody before sign-in)."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    unlocked = unlocked_of(request)
+    with unlocked.store.session(keyring=unlocked.keyring,
+                                actor_id=None if actor is None else actor.user_id) as session:
+        yield session
+
+
+ActorDep = Annotated[Actor, Depends(signed_in_actor)]
+SessionDep = Annotated[Session, Depends(store_session)]
