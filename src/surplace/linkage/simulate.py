@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -171,16 +172,23 @@ def _name(person: Person, source: str, rng: random.Random) -> dict[str, str | No
     return {"name": text.upper() if source == "shelter" else text}
 
 
-def _birth(person: Person, source: str, rng: random.Random) -> str | None:
+def _birth(person: Person, source: str, rng: random.Random,
+           recorded_in: int = RECORDED_IN) -> str | None:
     year, month, day = person.birth
     if rng.random() < 0.08:
         return None
     if rng.random() < 0.03:
         year += rng.choice((-1, 1))
     if rng.random() < AGE_SHARE[source]:
-        age = RECORDED_IN - year - (1 if rng.random() < 0.5 else 0)
-        return f"{age}세 ({RECORDED_IN})" if source == "informant" else \
-            f"{age}岁 ({RECORDED_IN})" if source == "police" else f"age {age} in {RECORDED_IN}"
+        age = recorded_in - year - (1 if rng.random() < 0.5 else 0)
+        return f"{age}세 ({recorded_in})" if source == "informant" else \
+            f"{age}岁 ({recorded_in})" if source == "police" else f"age {age} in {recorded_in}"
+    return _date(year, month, day, source, rng)
+
+
+def _date(year: int, month: int, day: int, source: str, rng: random.Random) -> str:
+    """A day as ``source`` writes it: its format, sometimes cut to year-month or year, now and
+    then day and month swapped."""
     cut = rng.random()
     if source == "hotline" and cut < 0.25 or cut < 0.08:
         return f"{year}-{month:02d}" if rng.random() < 0.5 else str(year)
@@ -191,18 +199,48 @@ def _birth(person: Person, source: str, rng: random.Random) -> str | None:
     return written.get(source, f"{year}-{month:02d}-{day:02d}")
 
 
-def _record(person: Person, source: str, rng: random.Random) -> dict[str, str | None]:
+def _spelling(place: tuple[str, ...], source: str, rng: random.Random) -> str:
+    """One of a place's spellings in the script ``source`` writes (any when it has none)."""
+    script = {"police": is_han, "registry": is_hangul, "informant": is_hangul}.get(
+        source, lambda c: c.isascii() or c == "ŏ")
+    pool = [s for s in place if all(script(c) or c in " -'" for c in s)]
+    return rng.choice(pool or list(place))
+
+
+def _record(person: Person, source: str, rng: random.Random,
+            recorded_in: int = RECORDED_IN) -> dict[str, str | None]:
     origin = None
     if rng.random() < 0.75:
         place = person.moved_from if rng.random() < 0.08 else person.origin
-        script = {"police": is_han, "registry": is_hangul, "informant": is_hangul}.get(
-            source, lambda c: c.isascii() or c == "ŏ")
-        pool = [s for s in place if all(script(c) or c in " -'" for c in s)]
-        origin = rng.choice(pool or list(place))
+        origin = _spelling(place, source, rng)
     sex = person.sex if rng.random() < 0.99 else "fm"[person.sex == "f"]
     return {"source": source, **_name(person, source, rng),
             "sex": sex.upper() if rng.random() < 0.9 else None,
-            "birth": _birth(person, source, rng), "origin": origin}
+            "birth": _birth(person, source, rng, recorded_in), "origin": origin}
+
+
+# The writers for other simulators (the demo scenario): each list's conventions, by list name.
+
+def write_record(person: Person, convention: str, rng: random.Random, *,
+                 recorded_in: int = RECORDED_IN) -> dict[str, str | None]:
+    """``person`` as list ``convention`` (one of :data:`LISTS`) writes them in ``recorded_in``
+    (ages are counted to that year): ``source``, the name keys, ``sex``, ``birth``, ``origin``."""
+    return _record(person, convention, rng, recorded_in)
+
+
+def write_date(day: date, convention: str, rng: random.Random) -> str:
+    """``day`` as list ``convention`` writes dates, with its cuts and swaps."""
+    return _date(day.year, day.month, day.day, convention, rng)
+
+
+def write_place(spellings: tuple[str, ...], convention: str, rng: random.Random) -> str:
+    """One of ``spellings`` (a gazetteer place's) in the script list ``convention`` writes."""
+    return _spelling(spellings, convention, rng)
+
+
+def place_spellings(place: PlaceEntry) -> tuple[str, ...]:
+    """Every spelling of a gazetteer place but its code: what lists may write for it."""
+    return _spellings(place)
 
 
 def simulate(persons: int = 1000, *, seed: int = 1, duplicate_share: float = 0.05) -> Simulated:
