@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -67,7 +68,9 @@ class Record(IdMixin, Base):
     """One raw observation from a source, kept as received."""
 
     __tablename__ = "record"
-    __table_args__ = (UniqueConstraint("source_id", "content_digest"),)
+    __table_args__ = (UniqueConstraint("source_id", "content_digest"),
+                      # A corrections file finds the record it supersedes by its row identity.
+                      Index("ix_record_source_id_source_row", "source_id", "source_row"))
 
     source_id: Mapped[str] = mapped_column(ForeignKey("source.id"), index=True)
     source_row: Mapped[str | None] = mapped_column(String(128), nullable=True)

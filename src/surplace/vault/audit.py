@@ -264,6 +264,8 @@ def iter_entries(session: Session, *, batch: int = 20_000) -> Iterable[Any]:
         AuditEntry.prev_hash, AuditEntry.entry_hash,
     ).order_by(AuditEntry.seq)
     # Closed even when the caller stops early (a broken chain): on PostgreSQL ``yield_per`` holds
-    # a server-side cursor, which would otherwise stay open until garbage collection.
-    with session.connection().execution_options(yield_per=batch).execute(query) as result:
+    # a server-side cursor, which would otherwise stay open until garbage collection. The option
+    # is given to this statement only: ``Connection.execution_options`` would change the
+    # session's connection for good, and later executemany calls on it would fail.
+    with session.execute(query, execution_options={"yield_per": batch}) as result:
         yield from result
