@@ -84,6 +84,9 @@ def diagnose(persons: int, seed: int, show: int) -> None:
     true_pairs, predicted = _pairs_within(truth), _pairs_within(cluster)
     correct = true_pairs & predicted
     precision, recall = len(correct) / max(len(predicted), 1), len(correct) / len(true_pairs)
+    share = fitted.model["probability_two_random_records_match"]
+    print(f"share of matching pairs: model {share:.3g}, "
+          f"truth {len(true_pairs) / (len(ids) * (len(ids) - 1) / 2):.3g}")
     print(f"pairs: true {len(true_pairs):,}, predicted {len(predicted):,}, correct "
           f"{len(correct):,}; precision {precision:.4f} recall {recall:.4f} "
           f"F1 {2 * precision * recall / (precision + recall):.4f}")

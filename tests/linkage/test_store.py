@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from surplace.access.models import User
 from surplace.access.policy import AccessDenied, Actor
+from surplace.errors import InvalidInput
 from surplace.linkage.evaluate import pairwise_scores
 from surplace.linkage.models import LinkPair, LinkRun, RecordPerson
 from surplace.linkage.simulate import simulate
@@ -201,3 +202,36 @@ def test_linking_needs_identity_write(unlocked: Unlocked) -> None:
         researcher = Actor(user.id, user.name, "researcher")
     with pytest.raises(AccessDenied), unlocked.session() as session:
         link_records(session, actor=researcher)
+
+
+def test_names_come_through_the_records_service(unlocked: Unlocked) -> None:
+    """``records.service.add_names`` ties a spelling to the record it came from, refuses a
+    record that does not exist (naming its id, not the name), and ``move_names`` moves the
+    spellings with their records."""
+    from surplace.records.schemas import NameIn, PersonIn
+    from surplace.records.service import add_names, move_names, register_person
+
+    lists = make_lists(unlocked, persons=5)
+    record_id = next(iter(lists.ids.values()))
+    with unlocked.session() as session:
+        first = register_person(session, actor=unlocked.actor, data=PersonIn(
+            names=[NameIn(full_name="Synthetic Ko Un-mi", kind="as_recorded")]))
+        second = register_person(session, actor=unlocked.actor, data=PersonIn(
+            names=[NameIn(full_name="Synthetic Pae Yong-dal", kind="as_recorded")]))
+        ids = add_names(session, actor=unlocked.actor, person_id=first.pseudonym,
+                        names=[NameIn(full_name="Synthetic Ko Eun-mi", kind="as_recorded",
+                                      record_id=record_id)])
+        first_id, second_id = first.id, second.id
+    with pytest.raises(InvalidInput, match="no record 'missing'"), \
+            unlocked.session() as session:
+        add_names(session, actor=unlocked.actor, person_id=first_id,
+                  names=[NameIn(full_name="Synthetic Ko Un-mi", record_id="missing")])
+    with unlocked.session() as session:
+        name = session.get(PersonName, ids[0])
+        assert name is not None and (name.person_id, name.record_id) == (first_id, record_id)
+        assert move_names(session, actor=unlocked.actor, record_ids=[record_id],
+                          person_id=second_id) == 1
+    with unlocked.session() as session:
+        assert session.get(PersonName, ids[0]).person_id == second_id  # type: ignore[union-attr]
+        names = session.scalars(select(PersonName)).all()
+        assert len(names) == 3  # the refused name left nothing behind

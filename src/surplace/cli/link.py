@@ -64,12 +64,17 @@ def link(
     threshold: Annotated[float, typer.Option(
         "--threshold", min=0.01, max=0.999,
         help="Match probability at or above which two records are one person.")] = 0.9,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="Splink's database: duckdb (in memory, the default) or spark (needs "
+        "PySpark and Java; local unless Spark's configuration names a cluster).")] = "duckdb",
     json_output: JsonOption = False,
 ) -> None:
     """Link the records of CSV lists into persons (Hangul, Chinese characters, romanisations)."""
     from surplace.cli import link_files
 
-    link_files.run(files, out, column, threshold, json_output)
+    if backend not in ("duckdb", "spark"):
+        raise UsageProblem(f"--backend {backend!r}: use duckdb or spark.")
+    link_files.run(files, out, column, threshold, json_output, backend=backend)
 
 
 @app.command("store")

@@ -92,7 +92,7 @@ def _print(result: LinkResult, out: Path) -> None:
 
 
 def run(files: list[Path], out: Path, column: list[str] | None, threshold: float,
-        json_output: bool) -> None:
+        json_output: bool, *, backend: str = "duckdb") -> None:
     roles = _roles(column or [])
     names = [path.name for path in files]
     lists = [InputList(name=path.name if names.count(path.name) == 1 else str(path),
@@ -103,7 +103,8 @@ def run(files: list[Path], out: Path, column: list[str] | None, threshold: float
         def step(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage.capitalize(), completed=done, total=total)
 
-        result = link_frames(lists, threshold=threshold, progress=step)
+        result = link_frames(lists, threshold=threshold, progress=step,
+                             backend="spark" if backend == "spark" else "duckdb")
     try:
         result.clusters.to_csv(out, index=False, float_format="%.6f")
     except OSError as error:

@@ -7,15 +7,18 @@ key (金哲洙 = KIM CHOL SU), when any plausible readings share a key (Jin Zhez
 cannot lift the score), when only the raw strings are alike (the fallback that keeps
 non-Korean names, such as FEBRL's, from losing anything: their surname class is "?neumann"),
 when the surnames agree and the given names are less alike (Jaro–Winkler ≥ 0.75: a slip the
-reader could not undo), when only the surname agrees. (A term-frequency adjustment of the
-exact-key level lifts precision at 100,000 records, 0.956 → 0.981, but costs FEBRL1 0.954 →
-0.948 and the small simulated set 0.986 → 0.963, so it is not used.) Births go exact →
+reader could not undo), when only the surname agrees. The same key weighs more when the key is
+rare (:func:`key_frequencies`: Splink's term-frequency adjustment, with each key's frequency
+modelled from its surname's and its given name's). Births go exact →
 day/month swapped → same year-month → same year → the same day and month a year apart (a slip
 in the year, which lists make) → within a year (an age's two-year interval counts as its
 interval); origins same place → same province → same text. Every level is trained, not set:
 u by random sampling, m by EM in
 two passes, each blocked on columns the other pass estimates (name+given trains birth, sex and
 origin; the full birth date trains the name).
+
+Clusters are Splink's connected components at the threshold, split where a chain of links
+joins records the model is sure are two persons (:mod:`surplace.linkage.clusters`).
 
 Blocking keeps recall across scripts: every candidate key (an exploded array, so an ambiguous
 romanisation meets each of its readings), surname + birth year-month, given sound + birth
@@ -28,17 +31,12 @@ sex comparisons, so the difference between the two measures the names alone.
 
 Running on Spark. Nothing here is DuckDB-specific: the levels are Splink creators (translated
 to each dialect) or SQL that DuckDB and Spark SQL both read (``greatest``, ``least``,
-comparisons), and the features are plain columns. For a file that outgrows one machine::
+comparisons), and the features are plain columns. ``fit_predict(…, backend="spark")`` (and
+``surplace link … --backend spark``) runs the same settings, training and clustering on
+Splink's ``SparkAPI`` (:mod:`surplace.linkage.spark` says which session, and how to point it
+at a cluster); ``tests/linkage/test_spark.py`` compares its clusters with DuckDB's.
 
-    from pyspark.sql import SparkSession
-    from splink import Linker, SparkAPI
-    spark = SparkSession.builder.getOrCreate()
-    db_api = SparkAPI(spark_session=spark)  # registers Splink's Jaro–Winkler UDFs
-    table = build_features(records).table       # or mapInPandas over partitions
-    linker = Linker(db_api.register(spark.createDataFrame(table)), surplace_settings())
-    # then the same training, prediction and clustering calls as fit_predict below
-
-PySpark is not installed in this environment, so the Spark path is documented, not tested.
+Reviewers' decisions (``labels``) re-weigh m after EM: :mod:`surplace.linkage.labels`.
 """
 
 from __future__ import annotations
@@ -51,10 +49,12 @@ from typing import Any, Literal
 import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.splink_dataframe import SplinkDataFrame
+
+from surplace.linkage.spark import Backend, database
 
 Kind = Literal["surplace", "plain"]
 Progress = Callable[[str], None]
@@ -63,6 +63,9 @@ Progress = Callable[[str], None]
 PRIOR_RECALL = 0.3
 #: No level's m is below this after training (see :func:`adjust_parameters`).
 M_FLOOR = 0.005
+#: How much of a name key's rarity enters the "same name key" weight (Splink's
+#: ``tf_adjustment_weight``: 1 is all of it, 0 none).
+KEY_RARITY_WEIGHT = 1.0
 
 _BIRTH_LEVELS: list[ComparisonLevelCreator | dict[str, Any]] = [
     cll.CustomLevel("birth_lo_l IS NULL OR birth_lo_r IS NULL").configure(is_null_level=True),
@@ -195,6 +198,47 @@ def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+def key_frequencies(table: pd.DataFrame, u_same_key: float) -> pd.DataFrame:
+    """How common each name key is, as Splink's term-frequency lookup (``name_key``,
+    ``tf_name_key``), so that a shared rare key counts for more than a shared common one.
+
+    Why not Splink's own table (each key's share of the records): a list cannot show a
+    frequency below one in its length, and a person seen in four lists makes their key four
+    times as common — so a key seen once or twice, which is most keys, would look as common as
+    it can possibly look, and the pairs the adjustment should lift most (the same rare name,
+    one birth date missing) would gain nothing. Instead a key's frequency is modelled as its
+    surname class's share times its given-name sound's share (both common enough to count: 김
+    is a fifth of many lists, and a given name recurs across surnames), which reaches below one
+    in the list's length where names really are rare. The frequencies are then scaled so that,
+    over pairs of different persons who share a key, the adjustment averages to nothing: under
+    this model two random records share a key with probability U = Σs²·Σg² (s, g the surname
+    and given-name shares), a shared key k of frequency f is met with probability f²/U among
+    them and Splink multiplies its Bayes factor by u/tf; with tf = f·u/U that averages to one.
+    The adjustment redistributes the level's weight among keys; it adds none of its own.
+    """
+    keyed = table.loc[table["name_key"].notna(), ["name_key", "surname", "given"]]
+    surnames = keyed["surname"].value_counts(normalize=True)
+    givens = keyed["given"].value_counts(normalize=True)
+    frequency = (keyed["surname"].map(surnames) * keyed["given"].map(givens)).groupby(
+        keyed["name_key"]).first()
+    both = float((surnames ** 2).sum() * (givens ** 2).sum())
+    scale = u_same_key / both if both else 1.0
+    return pd.DataFrame({"name_key": frequency.index.astype(str),
+                         "tf_name_key": (frequency * scale).to_numpy(dtype=float)})
+
+
+def with_key_rarity(model: dict[str, Any]) -> tuple[dict[str, Any], float] | None:
+    """The model with the term-frequency adjustment on its "same name key" level, and that
+    level's u; None for a model without one (the plain configuration)."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") == "Exact match on name_key":
+                level["tf_adjustment_column"] = "name_key"
+                level["tf_adjustment_weight"] = KEY_RARITY_WEIGHT
+                return model, float(level["u_probability"])
+    return None
+
+
 @dataclass
 class Fitted:
     """Predicted pairs (unique_id_l, unique_id_r, match_probability) and the clusters
@@ -204,18 +248,29 @@ class Fitted:
     clusters: pd.DataFrame
     #: The trained model as Splink's settings dictionary (levels with their m and u).
     model: dict[str, Any]
+    #: What the decisions given as labels did to the model (None without labels).
+    labels: dict[str, Any] | None = None
 
 
 def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: float = 0.9,
                 progress: Progress | None = None, u_pairs: float = 2e6,
-                seed: int = 7, floor: float = 0.05) -> Fitted:
+                seed: int = 7, floor: float = 0.05, backend: Backend = "duckdb",
+                labels: pd.DataFrame | None = None) -> Fitted:
     """Train the model on ``table`` (from :func:`~surplace.linkage.features.build_features`),
     score the blocked pairs (keeping those at ``floor`` or above) and cluster them at
-    ``threshold``, all in a fresh in-memory DuckDB (nothing is written to disk)."""
-    note = progress or (lambda _stage: None)
+    ``threshold``, in a fresh database of ``backend`` (DuckDB in memory, or Spark: nothing is
+    left on disk). ``labels`` (unique_id_l, unique_id_r, match: 1 accepted, 0 rejected) are
+    reviewers' decisions: they re-weigh m after EM (:mod:`surplace.linkage.labels`)."""
+    with database(backend) as db_api:
+        return _fit_predict(db_api, table, kind=kind, threshold=threshold,
+                            note=progress or (lambda _stage: None), u_pairs=u_pairs,
+                            seed=seed, floor=floor, labels=labels)
+
+
+def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: float,
+                 note: Progress, u_pairs: float, seed: int, floor: float,
+                 labels: pd.DataFrame | None) -> Fitted:
     logging.getLogger("splink").setLevel(logging.ERROR)
-    data = table
-    db_api = DuckDBAPI()
     settings = surplace_settings() if kind == "surplace" else plain_settings()
     registered = db_api.register(data)
     linker = Linker(registered, settings, log_level=None)
@@ -234,7 +289,23 @@ def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: floa
     trained = linker.misc.save_model_to_json()
     if not trained["probability_two_random_records_match"] > 0:  # no sure match at all
         trained["probability_two_random_records_match"] = 1 / max(len(data), 2)
-    linker = Linker(registered, adjust_parameters(trained), log_level=None)
+    trained = adjust_parameters(trained)
+    frequencies = None
+    if KEY_RARITY_WEIGHT and (rare := with_key_rarity(trained)) is not None:
+        trained, u_same_key = rare
+        frequencies = key_frequencies(data, u_same_key)
+    report = None
+    if labels is not None and len(labels):
+        from surplace.linkage.labels import fit_to_labels, score_pairs
+
+        note("re-weighing the model by reviewers' decisions")
+        scored = score_pairs(db_api, data, labels, trained, frequencies=frequencies)
+        trained, fit = fit_to_labels(trained, scored, labels["match"])
+        report = fit.as_dict()
+    linker = Linker(registered, trained, log_level=None)
+    if frequencies is not None:
+        linker.table_management.register_term_frequency_lookup(
+            db_api.register(frequencies), "name_key")
     note("scoring candidate pairs")
     predicted = linker.inference.predict(threshold_match_probability=floor,
                                          warning_mode="never")
@@ -243,8 +314,18 @@ def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: floa
         predicted, threshold_match_probability=threshold)
     pairs = _pandas(predicted)[["unique_id_l", "unique_id_r", "match_probability"]]
     clusters = _pandas(clustered)[["unique_id", "cluster_id"]]
+    if kind == "surplace":
+        from surplace.linkage.clusters import split_contradictions
+        from surplace.linkage.labels import score_pairs
+
+        def score(pairs_to_score: pd.DataFrame) -> pd.Series:
+            scored = score_pairs(db_api, data, pairs_to_score, trained, frequencies=frequencies)
+            probability: pd.Series = scored["match_probability"]
+            return probability
+
+        clusters = split_contradictions(clusters, pairs, threshold, score)
     return Fitted(pairs=pairs.reset_index(drop=True), clusters=clusters,
-                  model=linker.misc.save_model_to_json())
+                  model=linker.misc.save_model_to_json(), labels=report)
 
 
 def _pandas(table: SplinkDataFrame) -> pd.DataFrame:
@@ -252,8 +333,8 @@ def _pandas(table: SplinkDataFrame) -> pd.DataFrame:
     return frame
 
 
-def describe(kind: Kind) -> dict[str, Any]:
-    """The settings as Splink's dictionary for the DuckDB dialect (for a run record)."""
+def describe(kind: Kind, backend: Backend = "duckdb") -> dict[str, Any]:
+    """The settings as Splink's dictionary in ``backend``'s dialect (for a run record)."""
     settings = surplace_settings() if kind == "surplace" else plain_settings()
-    settings_dict: dict[str, Any] = settings.create_settings_dict("duckdb")
+    settings_dict: dict[str, Any] = settings.create_settings_dict(backend)
     return settings_dict

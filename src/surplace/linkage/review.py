@@ -33,7 +33,8 @@ from surplace.linkage.store import (
     person_ref,
     record_row,
 )
-from surplace.records.models import Person, PersonName, Record, Source
+from surplace.records.models import Person, Record, Source
+from surplace.records.service import move_names
 from surplace.store.base import utcnow
 
 DECISIONS = ("accept", "reject", "skip")
@@ -154,8 +155,8 @@ def _pair(session: Session, pair_id: str) -> LinkPair:
     return pair
 
 
-def _move(session: Session, links: list[RecordPerson], person_id: str, *, how: str,
-          at: datetime, probability: dict[str, float] | None = None) -> None:
+def _move(session: Session, actor: Actor, links: list[RecordPerson], person_id: str, *,
+          how: str, at: datetime, probability: dict[str, float] | None = None) -> None:
     """Close ``links`` at ``at`` and open each record's link to ``person_id``; the names the
     records gave follow them."""
     for link in links:
@@ -163,9 +164,8 @@ def _move(session: Session, links: list[RecordPerson], person_id: str, *, how: s
         p = (probability or {}).get(link.record_id, link.probability)
         session.add(RecordPerson(record_id=link.record_id, person_id=person_id,
                                  run_id=link.run_id, probability=p, how=how, linked_at=at))
-    moved = [link.record_id for link in links]
-    for name in session.scalars(select(PersonName).where(PersonName.record_id.in_(moved))):
-        name.person_id = person_id
+    move_names(session, actor=actor, record_ids=[link.record_id for link in links],
+               person_id=person_id)
 
 
 def decide(session: Session, *, actor: Actor, pair_id: str, decision: str,
@@ -194,7 +194,7 @@ def decide(session: Session, *, actor: Actor, pair_id: str, decision: str,
                 for p in (person_a, person_b)}
             survivor, absorbed = ((person_a, person_b) if len(held[person_a]) >= len(held[person_b])
                                   else (person_b, person_a))
-            _move(session, held[absorbed], survivor, how="merge", at=at,
+            _move(session, actor, held[absorbed], survivor, how="merge", at=at,
                   probability={pair.record_a_id: pair.probability,
                                pair.record_b_id: pair.probability})
             out.person_id, out.moved = survivor, [link.record_id for link in held[absorbed]]
@@ -234,10 +234,11 @@ def undo(session: Session, *, actor: Actor, pair_id: str) -> DecisionOut:
                                      how="undo", linked_at=at))
             out.moved.append(previous.record_id)
         session.flush()
-        moved_back = {link.record_id: link.person_id for link in closed}
-        for name in session.scalars(select(PersonName).where(
-                PersonName.record_id.in_(list(moved_back)))):
-            name.person_id = moved_back[str(name.record_id)]
+        back_to: dict[str, list[str]] = {}
+        for link in closed:
+            back_to.setdefault(link.person_id, []).append(link.record_id)
+        for person_id, records in back_to.items():
+            move_names(session, actor=actor, record_ids=records, person_id=person_id)
         out.person_id = closed[0].person_id if closed else None
     session.add(LinkDecision(record_a_id=pair.record_a_id, record_b_id=pair.record_b_id,
                              decision="undo", actor_id=actor.user_id, at=at, run_id=pair.run_id))

@@ -23,6 +23,7 @@ from surplace.linkage.features import ROLES, build_features
 
 if TYPE_CHECKING:
     from surplace.linkage.model import Kind
+    from surplace.linkage.spark import Backend
 
 #: Pairs below this probability are not kept from prediction (they are not candidates).
 PREDICT_FLOOR = 0.05
@@ -124,8 +125,9 @@ def _check_ids(frame: pd.DataFrame, roles: Mapping[str, Mapping[str, str]]) -> N
 
 def link_frames(lists: Sequence[InputList], *, threshold: float = 0.9,
                 kind: Kind = "surplace", progress: ProgressCallback | None = None,
-                reference_year: int | None = None) -> LinkResult:
-    """Link the records of ``lists`` into persons at ``threshold`` (match probability)."""
+                reference_year: int | None = None, backend: Backend = "duckdb") -> LinkResult:
+    """Link the records of ``lists`` into persons at ``threshold`` (match probability), on
+    Splink's ``backend`` (DuckDB in memory, or Spark: :mod:`surplace.linkage.spark`)."""
     if not 0 < threshold < 1:
         raise LinkInputError(f"threshold {threshold} must be between 0 and 1.")
     if not lists:
@@ -151,7 +153,7 @@ def link_frames(lists: Sequence[InputList], *, threshold: float = 0.9,
     from surplace.linkage.model import fit_predict  # Splink and DuckDB load only to link
 
     fitted = fit_predict(features.table, kind=kind, threshold=threshold, progress=note,
-                         floor=PREDICT_FLOOR)
+                         floor=PREDICT_FLOOR, backend=backend)
     pairs = fitted.pairs
     clusters = _clusters(combined["record_id"], fitted.clusters, pairs, threshold)
     bands: dict[str, int] = {}

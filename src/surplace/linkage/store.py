@@ -13,9 +13,13 @@ three name keys cannot be linked and is left alone (counted as ``unnamed``).
 
 Decisions override the model and are its labels. An accepted pair is linked whatever the model
 says; a rejected pair is never put in one person, not directly and not through a third record.
-Splink 5 can estimate m from pairwise labels (``linker.training.estimate_m_from_pairwise_labels``,
-which treats every label as a match and ignores rejections); :func:`surplace.linkage.model.
-fit_predict` does not take labels yet, so here they are fixed constraints on the clustering.
+And every decision whose two records are in the run's input (both are, once linked) trains the
+run's model: after EM, m is re-estimated from the accepted and the rejected pairs with EM's
+estimate as the prior (:mod:`surplace.linkage.labels` says how, and why not m from the accepted
+pairs alone nor u from the rejected ones). So a kind of pair reviewers keep accepting — one
+birth date missing, say — scores higher in the next run, and fewer of its kind reach the queue.
+The run's ``parameters["labels"]`` records how many decisions were used, how, and the mean
+probability of the accepted and rejected pairs under EM's model and after.
 
 Two existing persons are never merged by a run (a new record strongly like both joins the best
 and its pair with the other goes to review): merging persons is a person's decision.
@@ -38,7 +42,7 @@ from surplace.errors import InvalidInput, SurplaceError
 from surplace.linkage.features import build_features
 from surplace.linkage.models import LinkDecision, LinkPair, LinkRun, RecordPerson
 from surplace.linkage.run import PREDICT_FLOOR
-from surplace.records.models import Person, PersonName, Record, Source
+from surplace.records.models import Person, Record, Source
 from surplace.store.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,14 @@ def verdicts(session: Session) -> dict[Pair, str]:
         if final:
             out[key] = final[-1]
     return out
+
+
+def label_frame(decided: dict[Pair, str], present: set[str]) -> pd.DataFrame:
+    """The verdicts on pairs whose two records are both in ``present`` as training labels
+    (unique_id_l, unique_id_r, match: 1 accepted, 0 rejected)."""
+    rows = [(a, b, int(v == "accept")) for (a, b), v in sorted(decided.items())
+            if a in present and b in present]
+    return pd.DataFrame(rows, columns=["unique_id_l", "unique_id_r", "match"])
 
 
 def open_links(session: Session,
@@ -234,16 +246,19 @@ def link_records(session: Session, *, actor: Actor, source_codes: list[str] | No
         "floor": floor, "payload_keys": list(PAYLOAD_ROLES),
         "labels": {"accepted": sum(v == "accept" for v in decided.values()),
                    "rejected": sum(v == "reject" for v in decided.values()),
-                   "use": "fixed constraints on clustering (not used to train m)"}}
+                   "use": "constraints on clustering, and training m (parameters.labels)"}}
     pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
     if new_rows and len(new_rows) + len(old_rows) >= 2:
         from surplace.linkage.model import describe, fit_predict  # Splink loads only to link
 
         note("reading names, dates and places")
         features = build_features(pd.DataFrame(new_rows + old_rows))
-        fitted = fit_predict(features.table, threshold=upper, floor=floor, progress=note)
+        labels = label_frame(decided, set(features.table["unique_id"]))
+        fitted = fit_predict(features.table, threshold=upper, floor=floor, progress=note,
+                             labels=labels)
         settings["splink"] = describe("surplace")
-        run.parameters = _parameters(fitted.model)
+        run.parameters = {**_parameters(fitted.model), "labels": fitted.labels or {
+            "used": 0, "method": "none: no decision on two records of this run"}}
         pairs = fitted.pairs
     run.settings = settings
     new_ids = {row["record_id"] for row in new_rows}
@@ -331,7 +346,8 @@ def name_of(row: dict[str, Any]) -> dict[str, Any] | None:
     script = "hangul" if any(map(is_hangul, full)) else "hanja" if any(map(is_han, full)) \
         else "latin"
     return {"full_name": full[:256], "family_name": family and family[:128],
-            "given_name": given and given[:128], "kind": "as_recorded", "script": script}
+            "given_name": given and given[:128], "kind": "as_recorded", "script": script,
+            "record_id": row.get("record_id")}
 
 
 def _person_in(rows: list[dict[str, Any]], records: list[Record]) -> Any:
@@ -357,8 +373,11 @@ def _person_in(rows: list[dict[str, Any]], records: list[Record]) -> Any:
 def _write_links(session: Session, *, actor: Actor, run: LinkRun, rows: list[dict[str, Any]],
                  groups: dict[str, tuple[str | None, list[str]]],
                  how: dict[str, tuple[str, float]], **_: Any) -> int:
-    """Open a link for every new record; register a person for each group that has none."""
+    """Open a link for every new record; register a person for each group that has none.
+    Each record's spelling of the name becomes one of its person's names (through the records
+    service, which owns names), tied to the record so it moves with it."""
     from surplace.records import service as records_service
+    from surplace.records.schemas import NameIn
 
     by_id = {row["record_id"]: row for row in rows}
     now = utcnow()
@@ -370,14 +389,11 @@ def _write_links(session: Session, *, actor: Actor, run: LinkRun, rows: list[dic
             person = records_service.register_person(session, actor=actor,
                                                      data=_person_in(named, records))
             person_id = person.id
-            first = session.scalars(select(PersonName).where(
-                PersonName.person_id == person_id)).one()
-            first.record_id = members[0]
-            named = named[1:]
+            named = named[1:]  # the first record's name is the person's first name
             created += 1
-        for row in named:
-            if (name := name_of(row)) is not None:
-                session.add(PersonName(person_id=person_id, record_id=row["record_id"], **name))
+        names = [NameIn(**name) for row in named if (name := name_of(row)) is not None]
+        if names:
+            records_service.add_names(session, actor=actor, person_id=person_id, names=names)
         for member in members:
             kind, p = how.get(member, ("new", None))
             session.add(RecordPerson(record_id=member, person_id=person_id, run_id=run.id,

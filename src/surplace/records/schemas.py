@@ -16,6 +16,8 @@ class NameIn(BaseModel):
     kind: str = "legal"
     script: str = "latin"
     romanisation: str | None = None
+    #: The record the name was read from, when it is a source's spelling (linkage).
+    record_id: str | None = Field(default=None, max_length=64)
 
     @field_validator("kind")
     @classmethod

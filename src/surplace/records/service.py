@@ -9,9 +9,10 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from surplace.access.policy import Actor, require
+from surplace.errors import InvalidInput
 from surplace.records.exceptions import PersonNotFound
-from surplace.records.models import Person, PersonName
-from surplace.records.schemas import NameOut, PersonIn, PersonOut, PersonSummary
+from surplace.records.models import Person, PersonName, Record
+from surplace.records.schemas import NameIn, NameOut, PersonIn, PersonOut, PersonSummary
 
 _PSEUDONYM_ALPHABET = "23456789BCDFGHJKLMNPQRSTVWXZ"
 
@@ -33,15 +34,57 @@ def register_person(session: Session, *, actor: Actor, data: PersonIn,
         contact=data.contact, document_number=data.document_number, notes=data.notes,
     )
     session.add(person)
+    _check_records(session, data.names)
     for name in data.names:
-        session.add(PersonName(
-            person_id=person.id, kind=name.kind, script=name.script,
-            romanisation=name.romanisation, full_name=name.full_name,
-            family_name=name.family_name, given_name=name.given_name,
-        ))
+        session.add(_name_row(person.id, name))
     if flush:
         session.flush()
     return person
+
+
+def _name_row(person_id: str, name: NameIn) -> PersonName:
+    return PersonName(person_id=person_id, kind=name.kind, script=name.script,
+                      romanisation=name.romanisation, full_name=name.full_name,
+                      family_name=name.family_name, given_name=name.given_name,
+                      record_id=name.record_id)
+
+
+def _check_records(session: Session, names: Iterable[NameIn]) -> None:
+    """Every record a name says it was read from exists (named by id, never by the name)."""
+    wanted = {n.record_id for n in names if n.record_id is not None}
+    if wanted:
+        found = set(session.scalars(select(Record.id).where(Record.id.in_(wanted))))
+        if missing := sorted(wanted - found):
+            raise InvalidInput(f"name: no record {missing[0]!r} to read it from.")
+
+
+def add_names(session: Session, *, actor: Actor, person_id: str,
+              names: Iterable[NameIn]) -> list[str]:
+    """Add ways of writing a person's name (by id or pseudonym) — aliases, or the spelling
+    each linked record gives, with ``record_id`` — and return the new names' ids."""
+    require(actor, "identity.write")
+    person = get_person(session, person_id)
+    items = list(names)
+    _check_records(session, items)
+    rows = [_name_row(person.id, name) for name in items]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def move_names(session: Session, *, actor: Actor, record_ids: Iterable[str],
+               person_id: str) -> int:
+    """Give the names read from ``record_ids`` to another person (by id or pseudonym), as
+    linkage does when it moves those records between persons; returns how many moved."""
+    require(actor, "identity.write")
+    person = get_person(session, person_id)
+    moved = 0
+    for name in session.scalars(select(PersonName).where(
+            PersonName.record_id.in_(list(record_ids)))):
+        name.person_id = person.id
+        moved += 1
+    session.flush()
+    return moved
 
 
 def find_person(session: Session, reference: str) -> Person | None:
