@@ -41,6 +41,9 @@ class User(IdMixin, Base):
     #: Interface language: en, ko or zh.
     locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
+    #: The TOTP time step last accepted: a code is refused if its step is not newer (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
     totp_secret = Sensitive(TEXT, doc="Base32 TOTP secret of the second factor, if enrolled.")
 
 

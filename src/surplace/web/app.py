@@ -10,29 +10,46 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from surplace.access import auth
 from surplace.config import Settings
 from surplace.vault.service import Unlocked
-from surplace.web.routes import ROUTERS
-from surplace.web.templating import make_templates
+from surplace.web import csrf, errors, i18n, middleware, nav
+from surplace.web.routes import ROUTERS, access_table
+from surplace.web.templating import add_context_hook, make_templates
+from surplace.web.throttle import SlidingWindow
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(unlocked: Unlocked, *, settings: Settings, secure_cookies: bool = False) -> FastAPI:
+def create_app(unlocked: Unlocked, *, settings: Settings, secure_cookies: bool = False,
+               auth_rules: auth.AuthRules = auth.DEFAULT_RULES) -> FastAPI:
     """A FastAPI application serving ``unlocked``'s store.
 
     ``secure_cookies`` marks session cookies Secure; set it whenever the server is reached over
-    TLS (directly or behind a proxy that terminates it).
+    TLS (directly or behind a proxy that terminates it). Passwords are hashed with the
+    settings' Argon2id parameters (``SURPLACE_ARGON2_*``).
     """
-    app = FastAPI(title="surplace", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="surplace", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(csrf.check_csrf)])
     app.state.unlocked = unlocked
     app.state.settings = settings
     app.state.secure_cookies = secure_cookies
     app.state.templates = make_templates()
+    app.state.catalogues = i18n.load_catalogues()
+    app.state.auth_rules = auth_rules
+    app.state.hasher = auth.make_hasher(time_cost=settings.argon2_time_cost,
+                                        memory_kib=settings.argon2_memory_kib,
+                                        parallelism=settings.argon2_parallelism)
+    app.state.sign_in_throttle = SlidingWindow(limit=10, window=600.0)
+    app.state.access = access_table()
+    for hook in (i18n.context, csrf.context, nav.context):
+        add_context_hook(hook)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in ROUTERS:
         app.include_router(module.router)
+    errors.install(app)
+    middleware.install(app)
     return app

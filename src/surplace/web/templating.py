@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,17 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def make_templates() -> Environment:
-    return Environment(
+    from surplace.web.i18n import FILTERS
+
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters.update(FILTERS)
+    return environment
 
 
 def render(request: Request, template: str, *, status_code: int = 200,
@@ -36,4 +41,10 @@ def render(request: Request, template: str, *, status_code: int = 200,
 
 
 #: Functions adding to every page's context (the sign-in and language modules register theirs).
-CONTEXT_HOOKS: list[Any] = []
+CONTEXT_HOOKS: list[Callable[[Request], dict[str, Any]]] = []
+
+
+def add_context_hook(hook: Callable[[Request], dict[str, Any]]) -> None:
+    """Register ``hook`` once (creating several apps in one process must not repeat it)."""
+    if hook not in CONTEXT_HOOKS:
+        CONTEXT_HOOKS.append(hook)

@@ -1,0 +1,356 @@
+"""Web latency under load: the case list, a case page, the incident list and the dashboard,
+beside a static file from the same server as the floor, on SQLite and PostgreSQL.
+
+    .venv/bin/python benchmarks/web.py [--cases 50000] [--records 200000] [--clients 20]
+                                       [--seconds 20] [--backend sqlite|postgresql|both]
+
+The store (cases opened through the case service, persons through the records service, records
+through the records intake, incidents through the incidents service from the demo simulator,
+open alerts on one case in forty) is built once per size and back end into a cache
+(``--cache``, default ``~/.cache/surplace-bench``; PostgreSQL in a schema of the test database
+named after the size) and reused: building 50,000 cases takes many minutes. The server is
+``create_app`` under Uvicorn in a process of its own, as ``surplace serve`` runs it; the
+clients are ``--clients`` concurrent httpx connections on loopback, signed in as the
+administrator (who sees every case: the slowest list), each sending the same request again as
+soon as the previous answer arrived, for ``--seconds`` per page. The table gives requests per
+second, p50 and p95 latency and p95 as a multiple of the static file's. Goal (issue 7): p95
+under 150 ms on this 2-core machine. All data is synthetic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from surplace.config import Settings
+    from surplace.vault.crypto import Argon2Parameters
+
+PASSPHRASE = "benchmark passphrase: synthetic store"
+PG_URL = os.environ.get("SURPLACE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BATCH = 1_000
+SOURCES = ("SYN-BENCH-A", "SYN-BENCH-B", "SYN-BENCH-C", "SYN-BENCH-D")
+
+
+@dataclass(frozen=True)
+class Built:
+    store: str
+    blob_dir: str | None
+    cases: int
+    records: int
+    incidents: int
+    case_numbers: list[str]
+    seconds: float
+
+
+def _settings(store: str, blob_dir: str | None) -> Settings:
+    from surplace.config import Settings
+
+    return Settings(store=store, blob_dir=Path(blob_dir) if blob_dir else None,
+                    passphrase=None)
+
+
+def _argon2() -> Argon2Parameters:
+    from surplace.vault.crypto import Argon2Parameters
+
+    return Argon2Parameters(time_cost=1, memory_kib=64 * 1024, parallelism=2)
+
+
+def _pg_schema_url(schema: str) -> str:
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+def _fresh_pg_schema(schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _schema_version() -> str:
+    """A digest of the migrations: a cached store made under other migrations is rebuilt (an
+    unreleased migration may change in place)."""
+    import hashlib
+
+    import surplace.store.migrations as migrations
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(migrations.__path__[0]).rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build(backend: str, cases: int, records: int, cache: Path, seed: int = 2026) -> Built:
+    """Build the store (or find it built under the same migrations) and return where it is."""
+    marker = cache / f"web-{backend}-{cases}-{records}.json"
+    if marker.exists():
+        found = json.loads(marker.read_text())
+        if found.pop("schema", None) == _schema_version():
+            return Built(**found)
+        _say(f"  {backend}: the cached store predates the current migrations; rebuilding")
+    from sqlalchemy import func, select
+
+    from surplace.cases import service as case_service
+    from surplace.cases.schemas import CaseIn
+    from surplace.cases.work_schemas import AlertIn
+    from surplace.demo import scenario, violations
+    from surplace.incidents.models import Incident
+    from surplace.records import gazetteer
+    from surplace.records import service as records_service
+    from surplace.records.intake import Intake, RecordIn
+    from surplace.records.models import Source
+    from surplace.store.engine import open_store
+    from surplace.vault import service as vault_service
+
+    started = time.perf_counter()
+    if backend == "postgresql":
+        schema = f"bench_web_{cases}_{records}"
+        _fresh_pg_schema(schema)
+        store_location, blob_dir = _pg_schema_url(schema), str(cache / f"{schema}-blobs")
+    else:
+        folder = cache / f"web-sqlite-{cases}-{records}"
+        if folder.exists():
+            for path in sorted(folder.rglob("*"), reverse=True):
+                path.unlink() if path.is_file() else path.rmdir()
+        store_location, blob_dir = str(folder), None
+    store = open_store(_settings(store_location, blob_dir), create=True)
+    unlocked = vault_service.initialise(store, admin_name="admin", passphrase=PASSPHRASE,
+                                        params=_argon2())
+    admin = unlocked.actor
+    rng = random.Random(seed)  # noqa: S311 - a reproducible synthetic store
+    with unlocked.session() as session:
+        gazetteer.seed_places(session)
+    numbers: list[str] = []
+    people = scenario.persons(cases, seed=seed)
+    done = 0
+    while done < cases:
+        size = min(BATCH, cases - done)
+        with unlocked.session() as session:
+            batch = [records_service.register_person(session, actor=admin, data=next(people),
+                                                     flush=False) for _ in range(size)]
+            session.flush()
+            for person in batch:
+                opened = case_service.open_case(session, actor=admin, data=CaseIn(
+                    principal=person.pseudonym, languages=["ko"],
+                    risk=rng.choice(("normal", "normal", "normal", "high")),
+                    summary="Synthetic claim summary for the benchmark."))
+                numbers.append(opened.case_number)
+                if rng.random() < 0.025:
+                    case_service.raise_alert(session, actor=admin, case=opened.case_number,
+                                             data=AlertIn(kind="detained"))
+                elif rng.random() < 0.1:
+                    case_service.transition(session, actor=admin, case=opened.case_number,
+                                            name="register")
+        done += size
+        _say(f"  {backend}: {done:,} cases ({time.perf_counter() - started:,.0f} s)")
+    with unlocked.session() as session:
+        for code in SOURCES:
+            source = Source(code=code, kind="list", reliability="B")
+            source.name = f"Synthetic benchmark list {code}"
+            session.add(source)
+        session.flush()
+        ids = {code: session.scalar(select(Source.id).where(Source.code == code))
+               for code in SOURCES}
+    written = 0
+    synthetic = scenario.persons(records, seed=seed + 1)
+    while written < records:
+        size = min(10 * BATCH, records - written)
+        code = SOURCES[(written // (10 * BATCH)) % len(SOURCES)]
+        with unlocked.session() as session:
+            intake = Intake(session, actor=admin, source_id=str(ids[code]))
+            items = []
+            for index in range(size):
+                person = next(synthetic)
+                items.append(RecordIn(
+                    source_row=f"row-{written + index}",
+                    payload={"name": person.names[0].full_name, "sex": person.sex,
+                             "birth": str(person.birth_year)},
+                    sex=person.sex, birth_year=person.birth_year,
+                    origin_province=person.origin_province,
+                    event_year=2010 + (written + index) % 14))
+            intake.add(items)
+        written += size
+        _say(f"  {backend}: {written:,} records ({time.perf_counter() - started:,.0f} s)")
+    generated = violations.violations(max(200, cases // 25), seed=seed)
+    with unlocked.session() as session:
+        violations.load(session, actor=admin, generated=generated)
+        incidents = session.scalar(select(func.count()).select_from(Incident))
+    store.dispose()
+    built = Built(store=store_location, blob_dir=blob_dir, cases=cases, records=records,
+                  incidents=int(incidents or 0), case_numbers=rng.sample(numbers, 50),
+                  seconds=time.perf_counter() - started)
+    cache.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({**built.__dict__, "schema": _schema_version()}))
+    return built
+
+
+def serve(store: str, blob_dir: str | None, port: int) -> None:
+    """The server process: unlock once, serve until killed."""
+    import uvicorn
+
+    from surplace.store.engine import open_store
+    from surplace.vault import service as vault_service
+    from surplace.web.app import create_app
+
+    settings = _settings(store, blob_dir)
+    opened = open_store(settings)
+    unlocked = vault_service.unlock(opened, user_name="admin", passphrase=PASSPHRASE)
+    app = create_app(unlocked, settings=settings)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                server_header=False)
+
+
+def _session_token(store: str, blob_dir: str | None) -> str:
+    """A signed-in browser session for the administrator (as the sign-in form makes one)."""
+    from surplace.access import auth
+    from surplace.store.engine import open_store
+    from surplace.vault import service as vault_service
+
+    opened = open_store(_settings(store, blob_dir))
+    unlocked = vault_service.unlock(opened, user_name="admin", passphrase=PASSPHRASE)
+    with unlocked.session() as session:
+        token = auth.start_session(session, user_id=unlocked.actor.user_id)
+    opened.dispose()
+    return token
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    requests: int
+    errors: int
+    rate: float
+    p50: float
+    p95: float
+
+
+async def _load(base: str, cookie: tuple[str, str], name: str, paths: Callable[[], str],
+                clients: int, seconds: float) -> Result:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, cookies=dict([cookie]), limits=limits,
+                                 timeout=60.0) as client:
+        for _ in range(3):  # warm caches and connections
+            await client.get(paths())
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                response = await client.get(paths())
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    cuts = statistics.quantiles(latencies, n=100)
+    return Result(name, len(latencies), errors, len(latencies) / elapsed, cuts[49] * 1000,
+                  cuts[94] * 1000)
+
+
+def measure(built: Built, backend: str, clients: int, seconds: float) -> list[Result]:
+    from surplace.web.middleware import SESSION_COOKIE
+
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, __file__, "--serve", built.store, "--blob-dir", built.blob_dir or "",
+         "--port", str(port)])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        import httpx
+
+        for _ in range(600):
+            try:
+                httpx.get(f"{base}/static/style.css", timeout=1.0)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = _session_token(built.store, built.blob_dir)
+        cookie = (SESSION_COOKIE, token)
+        numbers = iter(random.Random(1).choices(built.case_numbers, k=1_000_000))  # noqa: S311
+        targets: list[tuple[str, Callable[[], str]]] = [
+            ("static file (floor)", lambda: "/static/style.css"),
+            ("case list", lambda: "/cases"),
+            ("case page", lambda: f"/cases/{next(numbers)}"),
+            ("incident list", lambda: "/incidents"),
+            ("dashboard", lambda: "/"),
+        ]
+        results = []
+        for name, paths in targets:
+            results.append(asyncio.run(_load(base, cookie, name, paths, clients, seconds)))
+            _say(f"  {backend}: {name} done")
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=50_000)
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--cache", type=Path,
+                        default=Path.home() / ".cache" / "surplace-bench")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--blob-dir", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.blob_dir or None, args.port)
+        return
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    print(f"{args.cases:,} cases, {args.records:,} records; {args.clients} concurrent clients "
+          f"on loopback, {args.seconds:g} s per page; {os.cpu_count()} cores")
+    for backend in backends:
+        built = build(backend, args.cases, args.records, args.cache)
+        print(f"\n{backend}: store with {built.cases:,} cases, {built.records:,} records, "
+              f"{built.incidents:,} incidents (built once in {built.seconds:,.0f} s, cached)")
+        results = measure(built, backend, args.clients, args.seconds)
+        floor = results[0].p95
+        print(f"{'page':<22}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
+              f"{'p95 ms':>9}{'p95 / floor':>13}")
+        for result in results:
+            print(f"{result.name:<22}{result.requests:>10,}{result.errors:>8}"
+                  f"{result.rate:>9.1f}{result.p50:>9.1f}{result.p95:>9.1f}"
+                  f"{result.p95 / floor:>13.1f}")
+
+
+if __name__ == "__main__":
+    main()
