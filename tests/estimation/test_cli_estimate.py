@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from surplace.config import Settings
+from surplace.vault.service import Unlocked
 from tests.clirun import surplace
+from tests.conftest import cli_env
 from tests.estimation.conftest import DATA
+from tests.linkage.test_histories import Store
 
 pytestmark = pytest.mark.xdist_group("lcmcr")
 QUICK = ["--burnin", "200", "--samples", "40", "--thinning", "5", "--chains", "2"]
@@ -77,3 +81,35 @@ def test_missing_list_names_the_column(tmp_path: Path) -> None:
     run = surplace("estimate", str(DATA / "kosovo_1999_4lists.csv"), "--lists", "EXH,UN",
                    env={"SURPLACE_STORE": str(tmp_path)})
     assert run.returncode == 1 and "No list column 'UN'" in run.stderr
+
+
+def test_from_store_counts_linked_persons(unlocked: Unlocked, settings: Settings) -> None:
+    store = Store(unlocked)
+    for year, a_only, b_only, both in ((2019, 30, 20, 10), (2020, 15, 25, 5)):
+        for sources in [("A",)] * a_only + [("B",)] * b_only + [("A", "B")] * both:
+            store.person(*((code, year, None, None) for code in sources))
+    store.person(("C", 2019, None, None))  # on a list left out by --sources
+    run = surplace("estimate", "--from-store", "persons", "--sources", "A,B", "--strata",
+                   "year", "--method", "lincoln", "--json", env=cli_env(settings))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["source"] == "store: persons"
+    chapman = {r["stratum"]: r for r in report["results"] if r["method"] == "chapman"}
+    assert chapman["year=2019"]["observed"] == 60 and chapman["year=2020"]["observed"] == 45
+    assert chapman["year=2019"]["estimate"] == pytest.approx(41 * 31 / 11 - 1)
+    assert chapman["year=2020"]["estimate"] == pytest.approx(21 * 31 / 6 - 1)
+    assert chapman["total"]["observed"] == 105
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "Give a FILE of capture histories, or --from-store persons"),
+    (("kosovo.csv", "--from-store", "persons"), "Give a FILE or --from-store, not both"),
+    (("--from-store", "persons", "--lists", "A,B"), "with --from-store, choose lists with "
+                                                     "--sources"),
+    (("kosovo.csv", "--sources", "A,B"), "--sources goes with --from-store"),
+])
+def test_file_or_store_is_a_usage_error_otherwise(tmp_path: Path, args: tuple[str, ...],
+                                                  message: str) -> None:
+    run = surplace("estimate", *args, env={"SURPLACE_STORE": str(tmp_path)})
+    assert run.returncode == 2 and message in run.stderr
+    assert "Traceback" not in run.stderr

@@ -13,6 +13,7 @@ import pytest
 
 from surplace.estimation.histories import CaptureHistories
 from surplace.estimation.lcmcr import Sampler, Settings, lcmcr
+from surplace.estimation.service import Options, estimate
 from tests.estimation.conftest import load
 
 pytestmark = pytest.mark.xdist_group("lcmcr")
@@ -30,9 +31,15 @@ REFERENCE = {
 }
 # Left out: on the UK 5-list, Netherlands, Scotland and diabetes tables the posterior has
 # several modes that chains of this length do not cross (R-hat > 1.05 with four chains, in R
-# and here alike: a single reference chain sits in one mode). benchmarks/estimation.py
-# --modes runs those with ten times longer chains.
+# and here alike: a single reference chain sits in one mode, and its quantiles are those of
+# that mode). For them, the tests below check that the service says so, and that chains ten
+# times as long give a pooled posterior that covers the reference run's median.
 QUICK = ["kosovo_1999_4lists", "spina_bifida_ny_3lists"]
+MULTIMODAL = {  # the R reference runs' medians (seed 1234)
+    "uk_modern_slavery_2013_5lists": 23_028, "netherlands_trafficking_5lists": 50_276,
+    "netherlands_trafficking_6lists": 143_592, "scotland_pwid_2006_4lists": 20_386,
+    "diabetes_casale_monferrato_4lists": 2_580,
+}
 
 
 def check(name: str, chains: int, seed: int) -> None:
@@ -56,6 +63,36 @@ def test_matches_lcmcr_reference_runs(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(set(REFERENCE) - set(QUICK)))
 def test_matches_lcmcr_reference_runs_on_the_other_files(name: str) -> None:
     check(name, chains=4, seed=99)
+
+
+def test_a_short_run_on_a_multimodal_table_says_the_chains_disagree() -> None:
+    short = Settings(chains=4, burnin=2_000, samples=200, thinning=20)
+    report = estimate(load("uk_modern_slavery_2013_5lists"), method="lcmcr", seed=5,
+                      options=Options(lcmcr=short))
+    (result,) = report.results
+    warning = next(d for d in result.diagnostics if d.code == "chains-disagree")
+    assert warning.severity == "warning" and result.details["rhat"] > 1.05
+    modes = result.details["modes"]
+    assert len(modes) >= 2 and sum(m["share"] for m in modes) == pytest.approx(1.0)
+    for mode in modes:
+        assert f"around {mode['median']:,.0f}" in warning.message
+    assert "--sweeps-scale 10" in warning.message and "--chains 8" in warning.message
+    assert not any(d.code == "not-converged" for d in result.diagnostics)  # said once
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MULTIMODAL))
+def test_longer_chains_cover_the_reference_median_on_multimodal_tables(name: str) -> None:
+    result = lcmcr(load(name), settings=Settings(chains=4).scaled(10), seed=2025)
+    assert result.details["sweeps_per_chain"] == 1_100_500
+    assert result.lower <= MULTIMODAL[name] <= (result.upper or np.inf), (
+        name, result.lower, result.estimate, result.upper, result.details["modes"])
+
+
+def test_scaled_settings_keep_the_draws_and_lengthen_the_chains() -> None:
+    scaled = Settings().scaled(10)
+    assert (scaled.burnin, scaled.thinning, scaled.samples) == (100_000, 1_000, 1_000)
+    assert scaled.sweeps == 10 * Settings().sweeps
 
 
 def small() -> Settings:

@@ -29,6 +29,7 @@ def test_draws_are_summed_draw_by_draw() -> None:
     assert np.array_equal(total.draws, a.draws + b.draws)  # type: ignore[operator]
     assert total.estimate == pytest.approx(430, abs=3)
     # Poisson(130): the 95% interval is ±1.96·√130, narrower than the sum of the two widths
+    assert total.upper is not None
     assert total.upper - total.lower == pytest.approx(2 * 1.96 * math.sqrt(130), rel=0.1)
     assert total.observed == 300 and total.stratum == "total"
 

@@ -11,7 +11,9 @@ are conventions, stated in each message so a reader can judge them:
 * overlap: fewer than 20 people on two or more lists (Chapman's estimator is nearly unbiased
   only when the overlap is not small; Seber 1982), or under 5% of those seen;
 * sparse: more than half the observable patterns empty (Chan, Silverman & Vincent 2021);
-* convergence: R-hat ≥ 1.01 or bulk ESS < 400 (Vehtari et al. 2021);
+* convergence: R-hat ≥ 1.01 or bulk ESS < 400 (Vehtari et al. 2021); above 1.05 the chains
+  plainly disagree, which on these tables means a posterior with several modes that chains of
+  the usual length do not move between: the modes are named, with their medians;
 * model dependence: models within 2 units of the best criterion value (Burnham & Anderson
   2002) whose estimates differ from the chosen one by more than 25%.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Any
 
 from surplace.estimation.histories import CaptureHistories
 from surplace.estimation.schemas import Diagnostic, MethodResult
@@ -28,6 +31,9 @@ MIN_OVERLAP = 20
 MIN_OVERLAP_SHARE = 0.05
 SPARSE_SHARE = 0.5
 RHAT_LIMIT = 1.01
+RHAT_DISAGREE = 1.05
+REMEDY = ("Run longer chains (--sweeps-scale 10 makes each chain ten times as long) or more "
+          "chains (--chains 8)")
 ESS_MIN = 400
 MODEL_SPREAD = 0.25
 
@@ -91,12 +97,20 @@ def result_diagnostics(result: MethodResult) -> list[Diagnostic]:
     d = result.details
     if result.method == "lcmcr":
         rhat, ess = d.get("rhat"), d.get("ess")
-        if rhat is not None and rhat >= RHAT_LIMIT:
+        modes = d.get("modes", [])
+        if rhat is not None and rhat > RHAT_DISAGREE:
+            out.append(_warn("chains-disagree", _disagreement(rhat, modes,
+                                                              d.get("chain_medians", []))))
+        elif rhat is not None and rhat >= RHAT_LIMIT:
             out.append(_warn(
                 "not-converged",
                 f"The chains have not converged: R-hat on N is {rhat:.3f} (should be below "
-                f"{RHAT_LIMIT}). Run more or longer chains (--samples, --thinning, --chains) "
-                "before quoting this estimate."))
+                f"{RHAT_LIMIT}). {REMEDY} before quoting this estimate."))
+        elif len(modes) > 1:
+            out.append(_note(
+                "several-modes",
+                f"The posterior of N has {len(modes)} modes: {_modes_in_words(modes)}. The "
+                "chains agree on them, so the interval spans them all."))
         if ess is not None and ess < ESS_MIN:
             out.append(_warn(
                 "low-ess",
@@ -149,6 +163,33 @@ def result_diagnostics(result: MethodResult) -> list[Diagnostic]:
             f"{result.label}: the interval's upper end ({result.upper:,.0f}) is more than three "
             "times the estimate; the data constrain N only weakly."))
     return out
+
+
+def _modes_in_words(modes: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for mode in modes:
+        chains = mode.get("chains", [])
+        which = (f"chain {chains[0]}" if len(chains) == 1 else
+                 f"chains {', '.join(map(str, chains[:-1]))} and {chains[-1]}" if chains else
+                 "no chain mostly")
+        parts.append(f"around {mode['median']:,.0f} ({mode['share']:.0%} of the draws; {which})")
+    return "; ".join(parts)
+
+
+def _disagreement(rhat: float, modes: Sequence[dict[str, Any]],
+                  chain_medians: Sequence[float]) -> str:
+    if len(modes) > 1:
+        found = (f"the draws fall in {len(modes)} modes that the chains do not move between: "
+                 f"{_modes_in_words(modes)}")
+    else:
+        found = ("each chain keeps to its own part of the posterior (their medians: "
+                 + ", ".join(f"{m:,.0f}" for m in chain_medians) + ")")
+    return (f"The chains disagree (R-hat on N is {rhat:.2f}, above {RHAT_DISAGREE}): {found}. "
+            "Usually the posterior of N has several modes and a chain of this length stays "
+            "in one (or the burn-in was too short); either way the pooled median and interval "
+            "mix the chains' regions in whatever proportions they happened to visit: do not "
+            f"quote them. {REMEDY} until R-hat is below "
+            f"{RHAT_LIMIT}; if the modes remain, report each of them.")
 
 
 def comparison_diagnostics(results: Sequence[MethodResult]) -> list[Diagnostic]:

@@ -8,12 +8,17 @@ and a seed reproduces a run whatever the thread schedule. The variates:
 
 * normal: the ziggurat (Marsaglia & Tsang 2000, in Doornik's 2005 form);
 * gamma: Marsaglia & Tsang (2000), with the shape < 1 boost G(a) = G(a+1)·U^(1/a),
-  kept in log space where the shape can be tiny (stick-breaking);
+  kept in log space where the shape can be tiny (stick-breaking); for integer shapes (LCMCR's
+  Beta(1 + count, 1 + count) draws) a sum of exponentials up to shape 3 and tabled constants
+  above, and Beta(1, b), Beta(a, 1) by inverting their CDFs;
 * binomial: inversion for small means (Kachitvichyanukul & Schmeiser 1988, BINV) and
-  Hörmann's (1993) transformed rejection BTRD otherwise;
+  Hörmann's (1993) transformed rejection BTRD otherwise; the multinomial by conditional
+  binomials, stopping when nobody is left;
 * Poisson: multiplication for small means, Hörmann's (1993) PTRS otherwise.
 
-They are checked against SciPy's distributions in ``tests/estimation/test_rng.py``.
+They are checked against SciPy's distributions in ``tests/estimation/test_rng.py``. They are
+compiled with NumPy's error model (a division by zero gives inf, not an exception): the
+callers guard their divisions, and Python's model puts a test and a branch on every one.
 """
 
 from __future__ import annotations
@@ -38,12 +43,12 @@ def seed_states(seed: int | Sequence[int] | None, streams: int) -> NDArray[np.ui
     return states
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _rotl(x: np.uint64, k: np.uint64) -> np.uint64:
     return (x << k) | (x >> (np.uint64(64) - k))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def next_u64(s: NDArray[np.uint64]) -> np.uint64:
     result = _rotl(s[1] * np.uint64(5), np.uint64(7)) * np.uint64(9)
     t = s[1] << np.uint64(17)
@@ -56,7 +61,7 @@ def next_u64(s: NDArray[np.uint64]) -> np.uint64:
     return result
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def uniform(s: NDArray[np.uint64]) -> float:
     """Uniform on the open interval (0, 1), so its logarithm is finite."""
     return (float(next_u64(s) >> np.uint64(11)) + 0.5) * _TWO_POW_M53
@@ -81,7 +86,7 @@ _ZIG_X, _ZIG_R = _ziggurat_tables()
 _ZIG_RIGHT = 3.442619855899
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def normal(s: NDArray[np.uint64]) -> float:
     """Standard normal by the ziggurat: one 64-bit draw gives the layer (7 low bits) and
     the abscissa (53 high bits); ~99% of draws need nothing more."""
@@ -104,10 +109,8 @@ def normal(s: NDArray[np.uint64]) -> float:
             return float(x)
 
 
-@njit(cache=True)
-def _gamma_large(s: NDArray[np.uint64], shape: float) -> float:
-    d = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
+@njit(inline="always", cache=True, error_model="numpy")
+def _marsaglia_tsang(s: NDArray[np.uint64], d: float, c: float) -> float:
     while True:
         x = normal(s)
         v = 1.0 + c * x
@@ -121,7 +124,13 @@ def _gamma_large(s: NDArray[np.uint64], shape: float) -> float:
             return d * v
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _gamma_large(s: NDArray[np.uint64], shape: float) -> float:
+    d = shape - 1.0 / 3.0
+    return _marsaglia_tsang(s, d, 1.0 / math.sqrt(9.0 * d))
+
+
+@njit(cache=True, error_model="numpy")
 def log_gamma_variate(s: NDArray[np.uint64], shape: float) -> float:
     """log of a Gamma(shape, 1) draw, finite even when the shape is tiny."""
     if shape >= 1.0:
@@ -129,23 +138,102 @@ def log_gamma_variate(s: NDArray[np.uint64], shape: float) -> float:
     return math.log(float(_gamma_large(s, shape + 1.0))) + math.log(float(uniform(s))) / shape
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gamma_variate(s: NDArray[np.uint64], shape: float) -> float:
     if shape >= 1.0:
         return float(_gamma_large(s, shape))
     return math.exp(float(log_gamma_variate(s, shape)))
 
 
-@njit(cache=True)
+# Marsaglia & Tsang's constants for the integer shapes LCMCR's Beta draws use (1 + a count):
+# a table look-up instead of a square root and a division on every draw.
+_INTEGER_SHAPES = 4096
+_MT_D = np.arange(_INTEGER_SHAPES, dtype=np.float64) - 1.0 / 3.0
+_MT_C = 1.0 / np.sqrt(9.0 * np.maximum(_MT_D, 1.0 / 3.0))
+_EXPONENTIAL_SUM = 3  # up to this shape, a sum of exponentials (one logarithm) is cheaper
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def gamma_integer(s: NDArray[np.uint64], shape: int) -> float:
+    """Gamma(shape, 1) for an integer shape ≥ 1: −log of a product of uniforms (a sum of
+    exponentials) for the smallest shapes, Marsaglia–Tsang with tabled constants otherwise."""
+    if shape <= _EXPONENTIAL_SUM:
+        product = uniform(s)
+        for _ in range(shape - 1):
+            product *= uniform(s)
+        return -math.log(product)
+    if shape < _INTEGER_SHAPES:
+        return _marsaglia_tsang(s, _MT_D[shape], _MT_C[shape])
+    return _gamma_large(s, float(shape))
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def beta_integer(s: NDArray[np.uint64], a: int, b: int) -> tuple[float, float]:
+    """(X, 1 − X) for X ~ Beta(a, b) with integer shapes ≥ 1. Both are returned because
+    1 − X loses its digits when X is near 1. Beta(1, 1) is a uniform and Beta(1, b),
+    Beta(a, 1) invert their CDFs (X = 1 − U^(1/b), X = U^(1/a)); the rest is a ratio of
+    gammas. LCMCR's empty and nearly empty classes make the first three the common case."""
+    if a == 1 and b == 1:
+        u = uniform(s)
+        return u, 1.0 - u
+    if a == 1:
+        t = math.log(uniform(s)) / b
+        return -math.expm1(t), math.exp(t)
+    if b == 1:
+        t = math.log(uniform(s)) / a
+        return math.exp(t), -math.expm1(t)
+    return _gamma_ratio(s, a, b)
+
+
+# The gamma-based paths are compiled once, out of line: inlined at every call site, their
+# rejection loops (with the ziggurat's) doubled the sampler's compile time.
+@njit(cache=True, error_model="numpy")
+def _gamma_ratio(s: NDArray[np.uint64], a: int, b: int) -> tuple[float, float]:
+    x = gamma_integer(s, a)
+    y = gamma_integer(s, b)
+    scale = 1.0 / (x + y)
+    return x * scale, y * scale
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def log_beta_first_integer(s: NDArray[np.uint64], a: int, b: float) -> tuple[float, float]:
+    """(log V, log(1 − V)) for V ~ Beta(a, b), a an integer ≥ 1 and b > 0 possibly tiny
+    (stick-breaking: V_k ~ Beta(1 + n_k, α + Σ_{h>k} n_h)). For a = 1, an empty class,
+    log(1 − V) = log(U)/b exactly; otherwise a ratio of gammas kept in logs."""
+    if a == 1:
+        t = math.log(uniform(s)) / b
+        return math.log(-math.expm1(t)), t
+    return _log_gamma_ratio(s, a, b)
+
+
+@njit(cache=True, error_model="numpy")
+def _log_gamma_ratio(s: NDArray[np.uint64], a: int, b: float) -> tuple[float, float]:
+    x = gamma_integer(s, a)
+    if b >= 1.0:  # neither gamma can underflow: two logarithms of a ratio suffice
+        y = _gamma_large(s, b)
+        scale = 1.0 / (x + y)
+        return math.log(x * scale), math.log(y * scale)
+    lx = math.log(x)
+    ly = float(log_gamma_variate(s, b))
+    top = max(lx, ly)
+    log_sum = top + math.log(math.exp(lx - top) + math.exp(ly - top))
+    return lx - log_sum, ly - log_sum
+
+
+@njit(cache=True, error_model="numpy")
 def _stirling_tail(k: float) -> float:
     """log k! − [(k + ½)·log(k+1) − (k+1) + ½·log 2π], Hörmann's f_c."""
     return math.lgamma(k + 1.0) - (k + 0.5) * math.log(k + 1.0) + (k + 1.0) - _HALF_LOG_2PI
 
 
-@njit(inline="always", cache=True)
+_RECIPROCALS = 1.0 / np.arange(1, 257, dtype=np.float64)  # 1/x: a multiply for a divide
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def _binomial_inversion(s: NDArray[np.uint64], n: int, p: float) -> int:
     """BINV; since P(X = 0) = qⁿ ≥ 1 − np (Bernoulli's inequality), a uniform below 1 − np
-    is a zero without computing qⁿ: most draws for the nearly empty classes of a sweep."""
+    is a zero without computing qⁿ: most draws for the nearly empty classes of a sweep. The
+    recurrence P(x)/P(x−1) = a/x − p/q takes 1/x from a table (the search is short: np < 20)."""
     first = uniform(s)
     if first <= 1.0 - n * p:
         return 0
@@ -162,13 +250,13 @@ def _binomial_inversion(s: NDArray[np.uint64], n: int, p: float) -> int:
             x += 1
             if x > n:
                 break
-            r *= a / x - ratio
+            r *= (a * _RECIPROCALS[x - 1] if x <= 256 else a / x) - ratio
         if x <= n:
             return x
         u = uniform(s)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def _binomial_btrd(s: NDArray[np.uint64], n: int, p: float) -> int:
     q = 1.0 - p
     npq = n * p * q
@@ -230,7 +318,7 @@ def _binomial_btrd(s: NDArray[np.uint64], n: int, p: float) -> int:
             return int(k)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def binomial(s: NDArray[np.uint64], n: int, p: float) -> int:
     if n <= 0 or p <= 0.0:
         return 0
@@ -238,11 +326,13 @@ def binomial(s: NDArray[np.uint64], n: int, p: float) -> int:
         return n
     flip = p > 0.5
     small = 1.0 - p if flip else p
-    x = _binomial_inversion(s, n, small) if n * small < 14.0 else _binomial_btrd(s, n, small)
+    # BTRD needs np ≥ 10; up to 20 the table-driven inversion is as fast or faster (measured on
+    # the cells of the MSE tables), and qⁿ ≥ e^(−40) cannot underflow there
+    x = _binomial_inversion(s, n, small) if n * small < 20.0 else _binomial_btrd(s, n, small)
     return n - x if flip else x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def poisson(s: NDArray[np.uint64], lam: float) -> int:
     if lam <= 0.0:
         return 0
@@ -274,7 +364,7 @@ def poisson(s: NDArray[np.uint64], lam: float) -> int:
             return int(k)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def negative_binomial(s: NDArray[np.uint64], size: float, success: float) -> int:
     """Failures before ``size`` successes of probability ``success`` (a gamma–Poisson mix)."""
     if success >= 1.0:
@@ -282,24 +372,26 @@ def negative_binomial(s: NDArray[np.uint64], size: float, success: float) -> int
     return poisson(s, gamma_variate(s, size) * (1.0 - success) / success)
 
 
-@njit(cache=True)
-def multinomial(s: NDArray[np.uint64], n: int, probabilities: NDArray[np.float64],
+@njit(cache=True, error_model="numpy")
+def multinomial(s: NDArray[np.uint64], n: int, weights: NDArray[np.float64], total: float,
                 out: NDArray[np.int64]) -> None:
-    """Split ``n`` over categories by conditional binomials; ``probabilities`` sum to 1."""
+    """Split ``n`` over categories by conditional binomials: category k takes
+    Binomial(remaining, w_k / Σ_{i≥k} w_i). ``weights`` need not be normalised (``total`` is
+    their sum), which saves a pass; the split stops as soon as nobody is left."""
     remaining = n
-    rest = 1.0
-    last = probabilities.size - 1
+    rest = total
+    last = weights.size - 1
     for k in range(last + 1):
         out[k] = 0
     for k in range(last):
         if remaining == 0:
             return
-        pk = probabilities[k]
-        if rest <= pk or rest <= 0.0:
+        wk = weights[k]
+        if rest <= wk or rest <= 0.0:
             out[k] = remaining
             return
-        x = binomial(s, remaining, pk / rest)
+        x = binomial(s, remaining, wk / rest)
         out[k] = x
         remaining -= x
-        rest -= pk
+        rest -= wk
     out[last] = remaining

@@ -34,6 +34,7 @@ _EXPORTS = {
     "surplace_settings": "model",
     "Simulated": "simulate", "simulate": "simulate",
     "PairwiseScores": "evaluate", "pairwise_scores": "evaluate",
+    "person_capture_histories": "histories",
 }
 
 __all__ = sorted(_EXPORTS)
