@@ -17,16 +17,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                         "evidence.read", "evidence.write", "backup", "users.admin",
                         "case.read", "case.write", "case.decide", "case.assign",
                         "incident.read", "incident.write", "incident.review",
-                        "aggregate.read", "source.read", "source.write"}),
+                        "aggregate.read", "source.read", "source.write",
+                        "advocacy.read", "advocacy.write"}),
     "caseworker": frozenset({"identity.read", "identity.write", "evidence.read",
                              "evidence.write", "case.read", "case.write", "case.decide",
                              "incident.read", "incident.write", "source.read",
-                             "source.write"}),
+                             "source.write", "advocacy.read"}),
     "researcher": frozenset({"evidence.read", "evidence.write", "incident.read",
                              "incident.write", "incident.review", "aggregate.read",
-                             "source.read", "source.write"}),
-    "analyst": frozenset({"aggregate.read"}),
-    "viewer": frozenset(),
+                             "source.read", "source.write", "advocacy.read",
+                             "advocacy.write"}),
+    "analyst": frozenset({"aggregate.read", "advocacy.read"}),
+    "viewer": frozenset({"advocacy.read"}),
 }
 
 
