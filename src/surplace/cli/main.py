@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from surplace.cli import advocacy as advocacy_cli
 from surplace.cli import assess as assess_cli
 from surplace.cli import audit as audit_cli
 from surplace.cli import case as case_cli
@@ -22,12 +23,17 @@ from surplace.cli import db as db_cli
 from surplace.cli import demo as demo_cli
 from surplace.cli import estimate as estimate_cli
 from surplace.cli import evidence as evidence_cli
+from surplace.cli import export as export_cli
+from surplace.cli import import_ as import_cli
 from surplace.cli import incident as incident_cli
 from surplace.cli import link as link_cli
 from surplace.cli import person as person_cli
+from surplace.cli import report as report_cli
 from surplace.cli import source as source_cli
 from surplace.cli import store as store_cli
+from surplace.cli import user as user_cli
 from surplace.cli import vault as vault_cli
+from surplace.cli import web as web_cli
 from surplace.cli.common import CliState, UsageProblem, stderr
 from surplace.config import Settings
 from surplace.errors import SurplaceError
@@ -53,6 +59,12 @@ app.command("estimate")(estimate_cli.estimate)
 app.command("assess")(assess_cli.assess)
 app.command("assess-review")(assess_cli.review)
 app.add_typer(link_cli.app, name="link")
+app.add_typer(user_cli.app, name="user")
+app.command("serve")(web_cli.serve)
+app.add_typer(import_cli.app, name="import")
+app.add_typer(export_cli.app, name="export")
+app.add_typer(advocacy_cli.app, name="recommendation")
+report_cli.register(app)
 
 
 @app.callback()
