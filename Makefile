@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo store holds synthetic people only; its passphrase is printed on purpose.
+DEMO_PASSPHRASE := surplace demo passphrase
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: install
 	$(BIN)/surplace --store $(STORE) demo
+	SURPLACE_PASSPHRASE='$(DEMO_PASSPHRASE)' $(BIN)/surplace --store $(STORE) --user admin \
+		serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

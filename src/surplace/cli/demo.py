@@ -1,118 +1,210 @@
-"""``surplace demo``: build a fresh demo store from the synthetic scenario and show it."""
+"""``surplace demo``: build a fresh demo store from the synthetic scenario and show the results.
+
+The whole pipeline (:func:`surplace.demo.pipeline.build_demo`) runs with a progress bar per
+step: partners' files written, imported, linked, the hidden total estimated by period and
+province, cases assessed, violations documented, recommendations loaded, the report written.
+The summary then holds every estimate against the simulator's truth.
+
+The demo is built in a sibling folder and put in place only when it is complete, so a failed
+run leaves the previous demo store as it was. A folder that holds anything but a demo store
+(a real store, or any other files) is never replaced.
+"""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from surplace.cli.common import (
     UsageProblem,
     argon2_parameters,
     emit_json,
     info,
-    opened_store,
-    progress,
     state,
+    stderr,
+    stdout,
 )
-from surplace.demo import cases as demo_cases
-from surplace.demo import scenario, violations
-from surplace.records import gazetteer
-from surplace.records import service as records_service
-from surplace.records.models import Person
-from surplace.store.engine import SQLITE_FILE
-from surplace.vault import audit_service
-from surplace.vault import service as vault_service
+from surplace.config import Settings
+from surplace.demo import pipeline
+from surplace.demo.pipeline import DEMO_PASSPHRASE, DemoSummary
 
-DEMO_PASSPHRASE = "surplace demo passphrase"  # noqa: S105 - printed on purpose: synthetic data
 DEMO_MARKER = "DEMO-STORE"
+_MARKER_TEXT = ("This folder was built by 'surplace demo' from synthetic data only (no real "
+                "person) and may be replaced by it.\n")
 
 
-def _prepare_folder(folder: Path) -> None:
-    if (folder / SQLITE_FILE).exists() and not (folder / DEMO_MARKER).exists():
+def _check_folder(folder: Path) -> None:
+    """Refuse to replace anything but a demo store (or an empty folder)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageProblem(f"{folder} is a file, not a folder; name a folder with --store.")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / DEMO_MARKER).exists():
         raise UsageProblem(
-            f"{folder} holds a store that is not a demo store; refusing to replace it. "
-            "Name another folder with --store.")
+            f"{folder} holds a store or files that are not a demo store; refusing to replace "
+            "it. Name another folder with --store.")
+
+
+def _build(folder: Path, settings: Settings, *, size: int, seed: int, cases: int,
+           acts: int) -> DemoSummary:
+    """Build into a sibling folder, then swap it in."""
+    building = folder.with_name(f".{folder.name}.building")
+    if building.exists():
+        if not (building / DEMO_MARKER).exists():
+            raise UsageProblem(f"{building} exists and is not a demo being built; move it "
+                               "away or name another folder with --store.")
+        shutil.rmtree(building)  # a previous run killed half-way
+    building.mkdir(parents=True)
+    (building / DEMO_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=stderr, transient=False) as bar:
+            task = bar.add_task("Starting", total=len(pipeline.STEPS))
+
+            started = [time.perf_counter()]
+
+            def on_step(index: int, title: str) -> None:
+                now = time.perf_counter()
+                if index > 0:  # a line per finished step: kept in logs and non-terminals
+                    bar.console.print(f"  done: {pipeline.STEPS[index - 1]} "
+                                      f"({now - started[0]:.1f} s)", highlight=False)
+                started[0] = now
+                bar.update(task, completed=index, description=title)
+
+            summary = pipeline.build_demo(
+                building, size=size, seed=seed, cases=cases, acts=acts, on_step=on_step,
+                settings=Settings(store=str(building), blob_dir=settings.blob_dir,
+                                  passphrase=None),
+                params=argon2_parameters(settings))
+            bar.console.print(f"  done: {pipeline.STEPS[-1]} "
+                              f"({time.perf_counter() - started[0]:.1f} s)", highlight=False)
+            bar.update(task, completed=len(pipeline.STEPS), description="Demo ready")
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     if folder.exists():
         shutil.rmtree(folder)
+    building.rename(folder)
+    summary.folder = str(folder)
+    summary.store = str(folder)
+    return summary
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _estimates_table(summary: DemoSummary, subject: str, by: str, title: str) -> None:
+    table = Table(title=title)
+    for name in ("stratum", "method", "seen", "estimate (95%)", "truth", "covered"):
+        table.add_column(name, justify="right" if name in ("seen", "truth") else "left")
+    for row in summary.comparisons(subject=subject, by=by):
+        stratum = row.stratum.replace("period=", "").replace(", province=", " ")
+        table.add_row(stratum.replace("year=", ""), row.method, f"{row.observed:,}",
+                      f"{_number(row.estimate)} ({_number(row.lower)}–{_number(row.upper)})",
+                      f"{row.truth:,}", "yes" if row.covered else "NO")
+    stdout.print(table)
+
+
+def _print(summary: DemoSummary) -> None:
+    folder = Path(summary.folder)
+    files = Table(title="Partners' files imported (synthetic organisations)")
+    for name in ("source", "file", "format", "rows", "imported", "rejected", "skipped"):
+        files.add_column(name, justify="right" if name in ("rows", "imported", "rejected",
+                                                            "skipped") else "left")
+    for line in summary.imports:
+        files.add_row(line.source, line.file, line.format, f"{line.rows:,}",
+                      f"{line.imported:,}", f"{line.rejected:,}", f"{line.skipped:,}")
+    files.add_row("all", "", "", f"{sum(i.rows for i in summary.imports):,}",
+                  f"{summary.imported:,}", f"{summary.rejected:,}", "")
+    stdout.print(files)
+    reasons: dict[str, int] = {}
+    for line in summary.imports:
+        for reason, count in line.reasons.items():
+            reasons[f"{line.source} {reason}"] = count
+    if reasons:
+        stdout.print("Rejected rows, by reason (each row is in its file's .rejects.csv in "
+                     "partner-files/, which holds the partner's own values):")
+        for reason, count in reasons.items():
+            stdout.print(f"  {count:>4}  {reason}")
+    quality = summary.linkage
+    stdout.print(
+        f"Linkage: {summary.link.get('records', 0):,} records → "
+        f"{summary.link.get('persons', 0):,} persons ({quality.get('true_persons', 0):,} "
+        f"in truth); pairwise precision {quality.get('precision', 0):.3f}, recall "
+        f"{quality.get('recall', 0):.3f}, F1 {quality.get('f1', 0):.3f} against the truth; "
+        f"{summary.link.get('queued', 0):,} uncertain pairs wait for review.")
+    _estimates_table(summary, "persons", "period", "People in hiding by period and province, "
+                     "estimated against the simulator's truth (95% intervals)")
+    _estimates_table(summary, "acts", "year", "Violations by year, estimated against the "
+                     "truth (95% intervals)")
+    for row in summary.estimates:
+        if row.subject == "acts" and row.stratum == "all":
+            stdout.print(f"Violations over every year, {row.method}: {_number(row.estimate)} "
+                         f"({_number(row.lower)}–{_number(row.upper)}) from "
+                         f"{row.observed:,} documented; true total {row.truth:,} "
+                         f"({'covered' if row.covered else 'NOT covered'}).")
+    for method in ("lcmcr", "loglinear"):
+        covered, compared = summary.coverage(method)
+        if compared:
+            stdout.print(f"People in hiding, {method}: the interval covers the true total in "
+                         f"{covered} of {compared} strata.")
+    stdout.print(
+        f"Cases: {summary.cases.get('opened', 0)} opened, {summary.cases.get('assessed', 0)} "
+        f"assessed. Violations: {summary.violations.get('acts', 0)} synthetic acts, "
+        f"{summary.violations.get('documented', 0)} documented by "
+        f"{summary.violations.get('claims', 0)} claims. Recommendations: "
+        f"{len(summary.recommendations.get('added', []))} loaded, "
+        f"{summary.recommendations.get('evidence', 0)} evidence links. Audit chain: "
+        f"{summary.audit.get('entries', 0):,} entries, "
+        f"{'intact' if summary.audit.get('intact') else 'BROKEN'}.")
+    for report in summary.reports:
+        stdout.print(f"Report: {folder / report}")
+    users = ", ".join(f"{user['name']} ({user['role']})" for user in summary.users)
+    stdout.print(f"Users: {users}. Each has the passphrase and web password "
+                 f"'{DEMO_PASSPHRASE}' (synthetic demo only: printed on purpose).")
+    stdout.print("To start the web application (then open http://127.0.0.1:8000 and sign in "
+                 "as any of the users above), after '. .venv/bin/activate':")
+    stdout.print(f"  export SURPLACE_STORE={folder} SURPLACE_PASSPHRASE='{DEMO_PASSPHRASE}'")
+    stdout.print("  surplace serve")
+    total = sum(summary.seconds.values())
+    stdout.print(f"Built in {total:.0f} s (partner files and mappings in "
+                 f"{folder / 'partner-files'}).")
 
 
 def demo(
     ctx: typer.Context,
-    persons: Annotated[int, typer.Option(min=1, max=1_000_000,
-                                         help="How many synthetic persons.")] = 500,
-    cases: Annotated[int, typer.Option(min=0, max=10_000,
-                                       help="How many of them have a protection case.")] = 40,
-    acts: Annotated[int, typer.Option(min=0, max=100_000,
-                                      help="How many violations the sources document.")] = 150,
+    persons: Annotated[int, typer.Option(
+        min=50, max=200_000,
+        help="Size of the hidden population the organisations document.")
+    ] = pipeline.DEFAULT_SIZE,
+    cases: Annotated[int, typer.Option(
+        min=0, max=10_000, help="Protection cases opened for linked persons.")
+    ] = pipeline.DEFAULT_CASES,
+    acts: Annotated[int, typer.Option(
+        min=0, max=100_000, help="Synthetic violations, of which the sources document some.")
+    ] = pipeline.DEFAULT_ACTS,
     seed: Annotated[int, typer.Option(help="Seed of the scenario.")] = 1998,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Build a fresh demo store (synthetic people only) at --store and summarise it."""
+    """Build a fresh demo store (synthetic people only) at --store, from partners' files to
+    the report, and compare every estimate with the simulator's truth."""
     settings = state(ctx).settings
     if settings.is_postgres:
         raise UsageProblem("The demo builds an embedded store: give --store a folder.")
-    folder = Path(settings.store)
-    _prepare_folder(folder)
-    params = argon2_parameters(settings)
-    with opened_store(ctx, create=True) as store:
-        (folder / DEMO_MARKER).write_text(
-            "This store was built by 'surplace demo' from synthetic data and may be replaced.\n",
-            encoding="utf-8")
-        unlocked = vault_service.initialise(store, admin_name="admin",
-                                            passphrase=DEMO_PASSPHRASE, params=params)
-        with unlocked.session() as session:
-            gazetteer.seed_places(session)
-        vault_service.add_user(unlocked, name="caseworker", role="caseworker",
-                               passphrase=DEMO_PASSPHRASE, params=params)
-        with unlocked.session() as session, progress() as bar:
-            task = bar.add_task("Registering synthetic persons", total=persons)
-            count = records_service.register_persons(
-                session, actor=unlocked.actor, items=scenario.persons(persons, seed=seed),
-                on_each=lambda: bar.advance(task))
-        with unlocked.session() as session:
-            pseudonyms = list(session.scalars(select(Person.pseudonym).order_by(Person.id)
-                                              .limit(min(cases, count))))
-            with progress() as bar:
-                task = bar.add_task("Opening synthetic cases", total=len(pseudonyms))
-                numbers = demo_cases.build(
-                    session, actor=unlocked.actor, pseudonyms=pseudonyms, seed=seed,
-                    today=date.today(), on_each=lambda: bar.advance(task))
-        generated = violations.violations(acts, seed=seed) if acts else violations.NONE
-        with unlocked.session() as session, progress() as bar:
-            task = bar.add_task("Documenting synthetic violations", total=len(generated.claims))
-            violations.load(session, actor=unlocked.actor, generated=generated,
-                            on_each=lambda: bar.advance(task))
-        report = audit_service.verify(unlocked)
-    summary = {"store": str(folder), "persons": count + len(generated.persons),
-               "cases": len(numbers), "acts": len(generated.acts),
-               "claims": len(generated.claims), "users": ["admin", "caseworker"],
-               "passphrase": DEMO_PASSPHRASE, "audit_entries": report.entries,
-               "audit_intact": report.ok}
+    folder = Path(settings.store).absolute()
+    _check_folder(folder)
+    summary = _build(folder, settings, size=persons, seed=seed, cases=cases, acts=acts)
     if as_json:
-        emit_json(summary)
+        emit_json(summary.as_dict())
         return
-    info(f"Demo store ready at {folder}: {summary['persons']} synthetic persons, "
-         f"{len(numbers)} cases, {len(generated.acts)} synthetic violations of which the "
-         f"sources' {len(generated.claims)} claims document some, audit chain of "
-         f"{report.entries} entries "
-         f"({'intact' if report.ok else 'BROKEN'}).")
-    example = next(scenario.persons(1, seed=seed)).names[0].full_name
-    info("Try (synthetic data; the demo passphrase is printed on purpose), after "
-         "'. .venv/bin/activate' in the project folder:")
-    info(f"  export SURPLACE_STORE={folder} SURPLACE_PASSPHRASE='{DEMO_PASSPHRASE}'")
-    info(f"  surplace person find --name {example}   # exact look-up through the blind index")
-    info("  surplace case list --urgent             # overdue alerts first")
-    info("  surplace incident count --by type,year  # documented violations, counted once")
-    info("  surplace incident histories --output acts.csv && surplace estimate acts.csv"
-         f"   # the total is {len(generated.acts)}")
-    info("  surplace audit log --limit 20           # who read and wrote what")
-    info("  surplace audit verify                   # check the hash chain and its signature")
-    info(f"  grep -c {example} {folder / SQLITE_FILE}   # 0: no name in plaintext on disk")
+    _print(summary)
+    info(f"Demo store ready at {folder}.")
 
 
 def register(app: typer.Typer) -> None:
