@@ -254,20 +254,31 @@ def profile_interval(design: Design, x: NDArray[np.float64], fit: Fit,
                            method="bounded", options={"xatol": 1e-6})
     top_n = n + math.exp(float(best.x))
     top = loglik(top_n)
+    if not math.isfinite(top):
+        # No N could be refitted (a sparse table): the widest honest answer, not a crash.
+        return float(n), None
 
     def gap(total: float) -> float:
         return top - loglik(total) - level_half_chi2
 
+    def root(low: float, high: float) -> float | None:
+        """Where the profile crosses the cut-off, or None where refits fail between the ends
+        (the profile is then not continuous there and no end can be placed)."""
+        try:
+            return float(brentq(gap, low, high, xtol=1e-3))
+        except ValueError:
+            return None
+
     low_end = n + 1e-9
-    lower = n if gap(low_end) <= 0 else brentq(gap, low_end, top_n, xtol=1e-3)
+    lower = float(n) if gap(low_end) <= 0 else (root(low_end, top_n) or float(n))
     upper: float | None = None
     probe = top_n
     for _ in range(60):
         probe = n + (probe - n) * 2 + 1
         if gap(probe) > 0:
-            upper = brentq(gap, (probe - n - 1) / 2 + n, probe, xtol=1e-3)
+            upper = root((probe - n - 1) / 2 + n, probe)
             break
-    return float(lower), (float(upper) if upper is not None else None)
+    return lower, upper
 
 
 def hierarchical_models(lists: int, max_order: int) -> list[tuple[Term, ...]]:
