@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,8 +31,11 @@ from surplace.cli.common import (
     stdout,
 )
 from surplace.config import Settings
-from surplace.demo import pipeline
-from surplace.demo.pipeline import DEMO_PASSPHRASE, DemoSummary
+from surplace.demo import settings as pipeline_settings
+from surplace.demo.settings import DEMO_PASSPHRASE
+
+if TYPE_CHECKING:
+    from surplace.demo.pipeline import DemoSummary
 
 DEMO_MARKER = "DEMO-STORE"
 _MARKER_TEXT = ("This folder was built by 'surplace demo' from synthetic data only (no real "
@@ -52,6 +55,8 @@ def _check_folder(folder: Path) -> None:
 def _build(folder: Path, settings: Settings, *, size: int, seed: int, cases: int,
            acts: int) -> DemoSummary:
     """Build into a sibling folder, then swap it in."""
+    from surplace.demo import pipeline  # the whole chain: seconds of imports, only when run
+
     building = folder.with_name(f".{folder.name}.building")
     if building.exists():
         if not (building / DEMO_MARKER).exists():
@@ -64,14 +69,14 @@ def _build(folder: Path, settings: Settings, *, size: int, seed: int, cases: int
                TimeElapsedColumn())
     try:
         with Progress(*columns, console=stderr, transient=False) as bar:
-            task = bar.add_task("Starting", total=len(pipeline.STEPS))
+            task = bar.add_task("Starting", total=len(pipeline_settings.STEPS))
 
             started = [time.perf_counter()]
 
             def on_step(index: int, title: str) -> None:
                 now = time.perf_counter()
                 if index > 0:  # a line per finished step: kept in logs and non-terminals
-                    bar.console.print(f"  done: {pipeline.STEPS[index - 1]} "
+                    bar.console.print(f"  done: {pipeline_settings.STEPS[index - 1]} "
                                       f"({now - started[0]:.1f} s)", highlight=False)
                 started[0] = now
                 bar.update(task, completed=index, description=title)
@@ -81,9 +86,9 @@ def _build(folder: Path, settings: Settings, *, size: int, seed: int, cases: int
                 settings=Settings(store=str(building), blob_dir=settings.blob_dir,
                                   passphrase=None),
                 params=argon2_parameters(settings))
-            bar.console.print(f"  done: {pipeline.STEPS[-1]} "
+            bar.console.print(f"  done: {pipeline_settings.STEPS[-1]} "
                               f"({time.perf_counter() - started[0]:.1f} s)", highlight=False)
-            bar.update(task, completed=len(pipeline.STEPS), description="Demo ready")
+            bar.update(task, completed=len(pipeline_settings.STEPS), description="Demo ready")
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
@@ -182,13 +187,13 @@ def demo(
     persons: Annotated[int, typer.Option(
         min=50, max=200_000,
         help="Size of the hidden population the organisations document.")
-    ] = pipeline.DEFAULT_SIZE,
+    ] = pipeline_settings.DEFAULT_SIZE,
     cases: Annotated[int, typer.Option(
         min=0, max=10_000, help="Protection cases opened for linked persons.")
-    ] = pipeline.DEFAULT_CASES,
+    ] = pipeline_settings.DEFAULT_CASES,
     acts: Annotated[int, typer.Option(
         min=0, max=100_000, help="Synthetic violations, of which the sources document some.")
-    ] = pipeline.DEFAULT_ACTS,
+    ] = pipeline_settings.DEFAULT_ACTS,
     seed: Annotated[int, typer.Option(help="Seed of the scenario.")] = 1998,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:

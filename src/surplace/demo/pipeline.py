@@ -38,6 +38,15 @@ from surplace.cases import service as case_service
 from surplace.config import Settings
 from surplace.demo import cases as demo_cases
 from surplace.demo import compare, estimates, mappings, partners, strata, truth, violations
+from surplace.demo.settings import (  # re-exported for callers
+    DEFAULT_ACTS,
+    DEFAULT_CASES,
+    DEFAULT_SIZE,
+    DEMO_PASSPHRASE,
+    EVIDENCE_RETURNS,
+    STEPS,
+    USERS,
+)
 from surplace.estimation import runs
 from surplace.incidents import service as incidents
 from surplace.io.importer import import_file
@@ -53,26 +62,6 @@ from surplace.vault import service as vault_service
 from surplace.vault.crypto import Argon2Parameters
 from surplace.vault.service import Unlocked
 
-DEMO_PASSPHRASE = "surplace demo passphrase"  # noqa: S105 - printed on purpose: synthetic data
-#: The demo's staff accounts: one per role, each with a key slot (the demo passphrase) for the
-#: command line and the same text as its web password (at least 12 characters, as required).
-USERS = (("admin", "admin"), ("caseworker", "caseworker"), ("researcher", "researcher"),
-         ("analyst", "analyst"), ("viewer", "viewer"))
-DEFAULT_SIZE = 2000
-DEFAULT_CASES = 40
-DEFAULT_ACTS = 150
-EVIDENCE_RETURNS = 3
-STEPS = ("Creating the vault and the staff accounts",
-         "Simulating the hidden population and the organisations' lists",
-         "Writing the partners' files and their mappings",
-         "Importing the partners' files",
-         "Linking records into persons",
-         "Estimating the hidden total by period and province",
-         "Opening, interviewing and assessing protection cases",
-         "Documenting violations and estimating the undocumented",
-         "Loading the recommendations and their evidence",
-         "Writing the report (English and Korean)",
-         "Comparing with the truth and verifying the audit chain")
 #: ``on_step(index, title)`` is called as each of :data:`STEPS` starts (index from 0).
 OnStep = Callable[[int, str], None]
 
