@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
 import surplace.schema  # noqa: F401 - every model, so SENSITIVE_FIELDS is complete
+from surplace.access.models import User
 from surplace.access.policy import AccessDenied
 from surplace.assessment.models import Assessment, AssessmentReview
 from surplace.cases.models import Case, CaseMember, CaseTransition, Consent, Interview
@@ -33,6 +34,7 @@ from surplace.incidents.models import (
     Incident,
     Information,
 )
+from surplace.io.models import ImportBatch
 from surplace.linkage.models import LinkDecision
 from surplace.records import service as records_service
 from surplace.records.models import Person, Record, Source
@@ -144,6 +146,11 @@ def populate(unlocked: Unlocked, persons: int = 12) -> None:
         session.add(evidence)
         session.flush()
         session.add(CustodyEntry(evidence_id=evidence.id, action="added", note="Received"))
+        admin = session.get(User, actor.user_id)
+        assert admin is not None
+        admin.totp_secret = "JBSWY3DPEHPK3PXP"
+        session.add(ImportBatch(source_id=source.id, actor_id=actor.user_id, file_format="csv",
+                                file_name="partner list.csv"))
 
 
 def snapshot(unlocked: Unlocked) -> dict[tuple[str, str, str], Any]:
@@ -155,7 +162,9 @@ def snapshot(unlocked: Unlocked) -> dict[tuple[str, str, str], Any]:
         for owner, attributes in owners.items():
             for row in session.scalars(select(owner)):
                 for attribute in attributes:
-                    values[(owner.__tablename__, row.id, attribute)] = getattr(row, attribute)
+                    value = getattr(row, attribute)
+                    if value is not None:  # a user added later has no second factor: nothing sealed
+                        values[(owner.__tablename__, row.id, attribute)] = value
     return values
 
 
