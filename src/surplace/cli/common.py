@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
 from surplace.config import Settings
 from surplace.errors import SurplaceError
@@ -139,3 +140,16 @@ def read_input(path: Path | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise UsageProblem(f"--input: {path} must hold one JSON object.")
     return raw
+
+
+def group_with_default(default: str) -> type[TyperGroup]:
+    """A command group whose first argument, when it names no sub-command, goes to ``default``:
+    ``surplace link FILE …`` and ``surplace import SOURCE FILE …`` beside their sub-commands."""
+
+    class DefaultCommandGroup(TyperGroup):
+        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's Context
+            if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+                args = [default, *args]
+            return super().parse_args(ctx, args)
+
+    return DefaultCommandGroup

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from typer.core import TyperGroup
 
 from surplace.cli.common import (
     JsonOption,
     UsageProblem,
     emit_json,
+    group_with_default,
     info,
     stderr,
     stdout,
@@ -31,16 +31,8 @@ from surplace.errors import SurplaceError
 FILE = "file"
 
 
-class ImportGroup(TyperGroup):
-    """Sub-commands, with ``file`` taken when the first argument names none."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Typer's own click Context
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = [FILE, *args]
-        return super().parse_args(ctx, args)
-
-
-app = typer.Typer(cls=ImportGroup, no_args_is_help=True, help=(
+app = typer.Typer(cls=group_with_default(FILE), no_args_is_help=True, help=(
     "Import a partner's file as records of a source (surplace import SOURCE FILE --mapping "
     "MAP.yaml), or propose a mapping (surplace import init-mapping FILE)."))
 

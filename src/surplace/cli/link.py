@@ -26,12 +26,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from surplace.cli.common import (
     JsonOption,
     UsageProblem,
     emit_json,
+    group_with_default,
     info,
     progress,
     stdout,
@@ -41,16 +41,8 @@ from surplace.cli.common import (
 FILES = "files"
 
 
-class LinkGroup(TyperGroup):
-    """Sub-commands, with ``files`` taken when the first argument names none (see above)."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Typer's own click Context
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = [FILES, *args]
-        return super().parse_args(ctx, args)
-
-
-app = typer.Typer(cls=LinkGroup, no_args_is_help=True, help=(
+app = typer.Typer(cls=group_with_default(FILES), no_args_is_help=True, help=(
     "Link records into persons: CSV files (surplace link FILE.csv … --out clusters.csv), or "
     "the store (store, review, undo, history)."))
 
