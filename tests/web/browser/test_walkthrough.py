@@ -11,73 +11,12 @@ Runs wherever a Chromium is found (CI installs Debian's ``chromium``); skipped e
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from tests.conftest import PASSPHRASE
+from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, WEB_PASSWORD, needs_chromium
 
-from surplace.access import auth
-from surplace.config import Settings
-from surplace.store.engine import open_store
-from surplace.vault import service as vault_service
-from tests.conftest import PASSPHRASE, TEST_ARGON2
-
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = os.environ.get("SURPLACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-WEB_PASSWORD = "synthetic browser password 01"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A store with an administrator who has a web password, served by ``surplace serve``;
-    yields the base URL and the file the server logs to."""
-    folder = tmp_path / "store"
-    settings = Settings(store=str(folder), passphrase=None)
-    store = open_store(settings, create=True)
-    unlocked = vault_service.initialise(store, admin_name="admin", passphrase=PASSPHRASE,
-                                        params=TEST_ARGON2)
-    with unlocked.session() as session:
-        auth.set_password(session, actor=unlocked.actor, user_id=unlocked.actor.user_id,
-                          password=WEB_PASSWORD, hasher=auth.make_hasher(time_cost=1))
-    store.dispose()
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SURPLACE_")}
-    env.update({"SURPLACE_STORE": str(folder), "SURPLACE_PASSPHRASE": PASSPHRASE,
-                "SURPLACE_ARGON2_TIME_COST": "1", "PYTHONUNBUFFERED": "1"})
-    log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "surplace", "serve", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the server did not start:\n" + log.read_text())
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+pytestmark = needs_chromium()
 
 
 def test_sign_in_admin_users_korean_sign_out(server: tuple[str, Path]) -> None:
