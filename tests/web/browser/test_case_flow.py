@@ -1,0 +1,177 @@
+"""A browser walk-through of case work (Playwright driving Debian's Chromium, headless) against
+a real ``surplace serve``: sign in; find a registered person by a Hangul name and open a case for
+them; move the case to its interview; record the interview with its facts (one wrong field
+first, re-displayed with its message); run the assessment and read the draft — a screenshot of
+each step in tests/web/browser/artifacts/case-*.png.
+
+No identifying value typed in (the name, the interpreter, the location, the account, the
+record) and no secret may appear in any URL visited, in any message shown beside a field or on
+an error page, or in the server's log; the browser must report no console error (a
+Content-Security-Policy violation would be one).
+
+The person is registered before the server starts (there is no page that registers persons);
+their name, 김영희, is synthetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from surplace.records import service as records_service
+from surplace.records.schemas import NameIn, PersonIn
+from surplace.vault.service import Unlocked
+from tests.conftest import PASSPHRASE
+from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, WEB_PASSWORD, needs_chromium, served
+
+pytestmark = needs_chromium()
+
+#: Synthetic values standing for what must never leave the page it was typed on.
+HANGUL_NAME = "김영희"
+LOCATION = "Synthetic safe house 7, Yanji"
+INTERPRETER = "Synthetic Interpreter Pak"
+ACCOUNT = "Synthetic account: crossed the Tumen in 2019 and fears being sent back."
+RECORD = "Synthetic interview record: she was questioned twice by border guards."
+TYPED = (HANGUL_NAME, LOCATION, INTERPRETER, ACCOUNT, RECORD)
+SECRETS = (WEB_PASSWORD, PASSPHRASE)
+
+
+def _register(unlocked: Unlocked) -> None:
+    with unlocked.session() as session:
+        records_service.register_person(session, actor=unlocked.actor, data=PersonIn(
+            names=[NameIn(full_name=HANGUL_NAME, script="hangul")], sex="F", birth_year=1994))
+
+
+@pytest.fixture
+def case_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    yield from served(tmp_path, _register)
+
+
+def _leaks(text: str) -> list[str]:
+    values = [*TYPED, *SECRETS]
+    return [value for value in values if value in text or quote(value) in text
+            or quote(value).replace("%20", "+") in text]
+
+
+def test_register_interview_assess_and_read_the_draft(case_server: tuple[str, Path]) -> None:
+    from playwright.sync_api import Page, sync_playwright
+
+    base, server_log = case_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    console_errors: list[str] = []
+    visited: list[str] = []
+    messages: list[str] = []
+
+    def shoot(page: Page, name: str) -> None:
+        messages.extend(page.locator(".error").all_inner_texts())
+        page.screenshot(path=str(ARTIFACTS / f"case-{name}.png"), full_page=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(locale="en-GB")
+        page.on("console", lambda message: console_errors.append(message.text)
+                if message.type == "error" else None)
+        page.on("framenavigated", lambda frame: visited.append(frame.url))
+
+        page.goto(f"{base}/persons")
+        assert page.url.startswith(f"{base}/sign-in")
+        page.fill("#name", "admin")
+        page.fill("#password", WEB_PASSWORD)
+        page.click("form.stacked button[type=submit]")
+        page.wait_for_url(f"{base}/persons")
+        shoot(page, "01-signed-in")
+
+        page.fill("input[name=name][type=search]", HANGUL_NAME)
+        page.click("form[action='/persons/search'] button[type=submit]")
+        page.wait_for_load_state()
+        pseudonym = page.locator("table.list tbody a").first.inner_text()
+        assert pseudonym and HANGUL_NAME not in pseudonym
+        shoot(page, "02-person-found-by-hangul-name")
+
+        page.goto(f"{base}/cases/new")
+        page.fill("#principal", pseudonym)
+        page.fill("#languages", "ko")
+        page.fill("#current_location", LOCATION)
+        page.click("form.stacked button[type=submit]")
+        page.wait_for_load_state()
+        number = page.locator("h1").inner_text().rsplit(" ", 1)[-1]
+        assert page.url == f"{base}/cases/{number}"
+        assert page.locator("span.name", has_text=HANGUL_NAME).count() == 1
+        page.select_option("#name", "register")
+        page.click("form[action$='/transition'] button[type=submit]")
+        page.wait_for_url(f"{base}/cases/{number}")
+        page.select_option("#name", "decide_processing")
+        page.select_option("#modality", "regular")
+        page.click("form[action$='/transition'] button[type=submit]")
+        page.wait_for_url(f"{base}/cases/{number}")
+        shoot(page, "03-case-opened")
+
+        page.click(f"a[href='/cases/{number}/interviews/new']")
+        page.wait_for_url(f"{base}/cases/{number}/interviews/new")
+        assert page.locator("#held_on").input_value() == date.today().isoformat()
+        page.select_option("#language", "ko")
+        page.fill("#interpreter", INTERPRETER)
+        page.check("input[name=interpreter_undertaking]")
+        page.fill("#record", RECORD)
+        page.check("input[name=read_back]")
+        page.fill("#fact-claim_summary", ACCOUNT)
+        for fact in ("dprk_national", "outside_dprk", "fears_return",
+                     "unauthorised_exit_or_stay", "generally_credible"):
+            page.select_option(f"#fact-{fact}", "yes")
+        page.select_option("#fact-location", "china")
+        page.fill("#fact-times_crossed", "1")
+        page.fill("#fact-date_left_dprk", "2019-03-01")
+        page.fill("#duration_minutes", "80")
+        page.fill("#held_on", (date.today() + timedelta(days=2)).isoformat())  # refused
+        page.click("form.stacked button[type=submit]")
+        page.wait_for_load_state()
+        assert "in the future" in page.locator("#error-held_on").inner_text()
+        assert page.locator("#interpreter").input_value() == INTERPRETER
+        assert page.locator("#fact-location").input_value() == "china"
+        shoot(page, "04-interview-form-with-a-message")
+
+        page.fill("#held_on", date.today().isoformat())
+        page.click("form.stacked button[type=submit]")
+        page.wait_for_url(f"{base}/cases/{number}#interviews")
+        assert page.locator("article.interview").count() == 1
+        shoot(page, "05-interview-recorded")
+
+        page.click(f"a[href='/cases/{number}/assessment']")
+        page.wait_for_url(f"{base}/cases/{number}/assessment")
+        page.select_option("#jurisdiction", "unhcr")
+        shoot(page, "06-run-the-assessment")
+        page.click("form[action$='/assessment'] button[type=submit]")
+        page.wait_for_url(f"{base}/cases/{number}/assessments/*")
+        draft = page.locator("article.draft")
+        assert draft.locator("h3").inner_text() == "Draft assessment"
+        assert "Outside the country of nationality: met." in draft.inner_text()
+        assert ACCOUNT in draft.inner_text()  # the draft states the account, on the page only
+        shoot(page, "07-assessment-draft")
+
+        page.goto(f"{base}/cases/{number}/assessments/no-such-assessment")
+        assert page.locator("h1").count() == 1
+        messages.append(page.locator("main").inner_text())  # an error page
+        shoot(page, "08-error-page")
+        browser.close()
+
+    # The refused form (422) and the missing assessment (404) are reported as failed loads;
+    # anything else (a Content-Security-Policy violation, a missing stylesheet) is a fault.
+    expected = {f"Failed to load resource: the server responded with a status of {status}"
+                for status in ("422 (Unprocessable Entity)", "404 (Not Found)")}
+    assert sorted(set(console_errors)) == sorted(expected), console_errors
+    assert len(console_errors) == 2, console_errors
+    for step in ("01-signed-in", "02-person-found-by-hangul-name", "03-case-opened",
+                 "04-interview-form-with-a-message", "05-interview-recorded",
+                 "06-run-the-assessment", "07-assessment-draft", "08-error-page"):
+        assert (ARTIFACTS / f"case-{step}.png").stat().st_size > 1000, step
+    assert visited
+    assert not [url for url in visited if _leaks(url)], visited
+    assert not [text for text in messages if _leaks(text)], messages
+    log = server_log.read_text(encoding="utf-8")
+    assert f"POST /cases/{number}/interviews" in log  # the log is there …
+    assert not _leaks(log), _leaks(log)  # … and holds nothing typed in and no secret
+    assert "Traceback" not in log
