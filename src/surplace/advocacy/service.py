@@ -117,11 +117,11 @@ def add_recommendation(session: Session, *, actor: Actor,
 
 
 def list_recommendations(session: Session, *, actor: Actor, status: str | None = None,
-                         addressee: str | None = None,
+                         addressee: str | None = None, issuer: str | None = None,
                          language: str = "en") -> list[RecommendationSummary]:
     """Every recommendation with its current status, by code; optionally only those whose
-    current status is ``status`` (``not_judged`` for none yet) or whose addressee contains
-    ``addressee`` (any case)."""
+    current status is ``status`` (``not_judged`` for none yet), whose addressee contains
+    ``addressee`` or whose issuer contains ``issuer`` (any case)."""
     require(actor, "advocacy.read")
     wanted = None
     if status is not None:
@@ -131,7 +131,10 @@ def list_recommendations(session: Session, *, actor: Actor, status: str | None =
     query = select(Recommendation).order_by(Recommendation.id)
     if addressee is not None:
         query = query.where(func.lower(Recommendation.addressee).contains(
-            addressee.strip().lower()))
+            addressee.strip().lower(), autoescape=True))
+    if issuer is not None:
+        query = query.where(func.lower(Recommendation.issuer).contains(
+            issuer.strip().lower(), autoescape=True))
     rows = list(session.scalars(query))
     histories = _history(session, [row.id for row in rows])
     evidence = {str(key): int(count) for key, count in session.execute(
