@@ -9,6 +9,7 @@ from surplace.estimation import models as estimation_models
 from surplace.evidence import models as evidence_models
 from surplace.incidents import models as incidents_models
 from surplace.io import models as io_models
+from surplace.io.export import published_models
 from surplace.linkage import models as linkage_models
 from surplace.records import models as records_models
 from surplace.store.base import Base
@@ -18,5 +19,6 @@ from surplace.vault import models as vault_models
 __all__ = [
     "Base", "access_models", "advocacy_models", "assessment_models", "audit_models",
     "case_work_models", "cases_models", "estimation_models", "evidence_models",
-    "incidents_models", "io_models", "linkage_models", "records_models", "vault_models",
+    "incidents_models", "io_models", "linkage_models", "published_models", "records_models",
+    "vault_models",
 ]

@@ -19,6 +19,9 @@ LINKS: list[tuple[str, str]] = [
     ("/linkage", N_("Review queue")),
     ("/linkage/review", N_("Review queue")),
     ("/estimates", N_("Estimates")),
+    ("/aggregates", N_("Aggregates")),
+    ("/published", N_("Published")),
+    ("/recommendations", N_("Recommendations")),
     ("/admin/users", N_("Users")),
     ("/admin/audit", N_("Audit log")),
 ]

@@ -20,14 +20,18 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from surplace.web.routes import (
     account,
     admin,
+    aggregates,
     auth,
+    case_work,
     cases,
     dashboard,
     estimates,
+    incident_forms,
     incidents,
     linkage,
     meta,
     persons,
+    recommendations,
     sources,
 )
 
@@ -39,10 +43,14 @@ ROUTERS: list[ModuleType] = [
     dashboard,
     cases,
     persons,
+    incident_forms,  # before incidents: /incidents/new is not an incident id
     incidents,
     sources,
     linkage,
     estimates,
+    aggregates,
+    recommendations,
+    case_work,
 ]
 
 

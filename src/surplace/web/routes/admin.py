@@ -6,6 +6,7 @@ again (``users.admin`` or ``audit.read``), so a refused role gets 403 before its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -18,11 +19,12 @@ from surplace.errors import InvalidInput, SurplaceError
 from surplace.vault import audit_service
 from surplace.vault.audit_service import AuditEntryOut
 from surplace.vault.service import Unlocked
-from surplace.web.api import PROBLEMS, Page, PageDep, make_page
+from surplace.web.api import MAX_OFFSET, PROBLEMS, Page, PageDep, make_page
 from surplace.web.deps import SessionDep, requires, roles_with
 from surplace.web.forms import see_other
 from surplace.web.i18n import N_
 from surplace.web.templating import render
+from surplace.web.views_common import Pager, error_field, query_without, text
 
 router = APIRouter()
 
@@ -45,8 +47,6 @@ ACCESS: dict[str, frozenset[str]] = {
 }
 
 PAGE_SIZE = 50
-#: The audit page reads newest first; older entries are for ``surplace audit list`` filters.
-MAX_AUDIT_OFFSET = 10_000
 DONE: dict[str, str] = {
     "created": N_("The account was created."),
     "role": N_("The role was changed; the account's sessions were signed out."),
@@ -181,36 +181,73 @@ def revoke_case(request: Request, user_id: str, actor: UsersAdmin, session: Sess
         session, actor=actor, user_id=user_id, case=case))
 
 
-def _audit_entries(request: Request, actor: Actor, *, offset: int, limit: int,
-                   action: str | None, object_type: str | None,
-                   object_id: str | None) -> list[AuditEntryOut]:
-    """A page of the audit log through the audit service (newest first). The service has no
-    offset, so the page is cut from the first ``offset + limit`` entries."""
-    server: Unlocked = request.app.state.unlocked
-    acting = Unlocked(server.store, server.keyring, actor)
-    entries = audit_service.list_entries(acting, action=action or None,
-                                         object_type=object_type or None,
-                                         object_id=object_id or None, limit=offset + limit)
-    return entries[offset:offset + limit]
-
-
 AuditFilter = Annotated[str | None, Query(max_length=64)]
+#: ISO dates or times; the service refuses one it cannot read, naming the field.
+AuditMoment = Annotated[str | None, Query(max_length=32)]
+AUDIT_FIELDS = ("user", "action", "object_type", "object_id", "since", "until")
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The audit log's filters as the page and the API take them (blank means no filter)."""
+
+    user: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def service_filters(self) -> dict[str, str | None]:
+        return {"actor_name": self.user, "action": self.action,
+                "object_type": self.object_type, "object_id": self.object_id,
+                "since": self.since, "until": self.until}
+
+    def given(self) -> dict[str, str]:
+        return {key: value for key, value in vars(self).items() if value}
+
+
+def audit_query(user: AuditFilter = None, action: AuditFilter = None,
+                object_type: AuditFilter = None, object_id: AuditFilter = None,
+                since: AuditMoment = None, until: AuditMoment = None) -> AuditQuery:
+    return AuditQuery(*(text(value) for value in (user, action, object_type, object_id,
+                                                 since, until)))
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends(audit_query)]
+
+
+def _acting(request: Request, actor: Actor) -> Unlocked:
+    server: Unlocked = request.app.state.unlocked
+    return Unlocked(server.store, server.keyring, actor)
+
+
+def page_links(pager: Pager, *, around: int = 3) -> list[tuple[int, int]]:
+    """(page number, offset) of the first and last pages and those around the current one."""
+    count = max(1, -(-pager.total // pager.limit))
+    current = pager.offset // pager.limit + 1
+    shown = sorted({1, count, *range(max(1, current - around), min(count, current + around) + 1)})
+    return [(number, (number - 1) * pager.limit) for number in shown]
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, actor: AuditReader,
-               offset: Annotated[int, Query(ge=0, le=MAX_AUDIT_OFFSET)] = 0,
-               action: AuditFilter = None, object_type: AuditFilter = None,
-               object_id: AuditFilter = None) -> Response:
-    entries = _audit_entries(request, actor, offset=offset, limit=PAGE_SIZE + 1, action=action,
-                             object_type=object_type, object_id=object_id)
-    more = len(entries) > PAGE_SIZE
-    filters = {"action": action or "", "object_type": object_type or "",
-               "object_id": object_id or ""}
-    return render(request, "admin/audit.html", entries=entries[:PAGE_SIZE], offset=offset,
-                  page_size=PAGE_SIZE, more=more and offset + PAGE_SIZE <= MAX_AUDIT_OFFSET,
-                  filters=filters,
-                  query={key: value for key, value in filters.items() if value})
+def audit_page(request: Request, actor: AuditReader, query: AuditQueryDep,
+               offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Response:
+    acting = _acting(request, actor)
+    filters = query.service_filters()
+    try:
+        total = audit_service.count_entries(acting, **filters)
+        entries = audit_service.list_entries(acting, **filters, limit=PAGE_SIZE, offset=offset)
+        errors: dict[str, str] = {}
+    except InvalidInput as error:
+        total, entries = 0, []
+        message = str(error)
+        errors = {error_field(message.lstrip("-"), AUDIT_FIELDS, "user"): message}
+    pager = Pager(offset, PAGE_SIZE, total)
+    return render(request, "admin/audit.html", status_code=422 if errors else 200,
+                  entries=entries, pager=pager, pages=page_links(pager),
+                  current=offset // PAGE_SIZE + 1, filters=query, errors=errors,
+                  page_query=lambda **changes: query_without(request, "offset", **changes))
 
 
 @router.get("/api/v1/users", response_model=Page[users.UserOut], responses=PROBLEMS)
@@ -223,13 +260,15 @@ def api_users(request: Request, actor: UsersAdmin, session: SessionDep,
 
 @router.get("/api/v1/audit", response_model=Page[AuditEntryOut], responses=PROBLEMS)
 def api_audit(request: Request, actor: AuditReader, page: PageDep,
-              action: AuditFilter = None, object_type: AuditFilter = None,
-              object_id: AuditFilter = None) -> Page[AuditEntryOut]:
-    """Audit entries, newest first (at most the newest 10,000 through this route)."""
-    if page.offset > MAX_AUDIT_OFFSET:
-        raise InvalidInput(f"offset: at most {MAX_AUDIT_OFFSET} here; filter with "
-                           "'surplace audit list' for older entries.")
-    entries = _audit_entries(request, actor, offset=page.offset, limit=page.limit,
-                             action=action, object_type=object_type, object_id=object_id)
-    return make_page(request, entries, page)
-
+              query: AuditQueryDep) -> Page[AuditEntryOut]:
+    """Audit entries, newest first; filters: user (name), action, object_type, object_id,
+    since and until (ISO dates or times, UTC unless an offset is given)."""
+    acting = _acting(request, actor)
+    filters = query.service_filters()
+    try:
+        total = audit_service.count_entries(acting, **filters)
+    except InvalidInput as error:  # the service names the command line's option: --since
+        raise InvalidInput(str(error).lstrip("-")) from None
+    entries = audit_service.list_entries(acting, **filters, limit=page.limit,
+                                         offset=page.offset)
+    return make_page(request, entries, page, total)
