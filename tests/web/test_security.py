@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from surplace.access import users
+from surplace.access import auth, users
 from surplace.access.models import User
 from surplace.config import Settings
 from surplace.store.engine import Store, open_store
@@ -125,7 +125,7 @@ def _failing_app(web_store: WebStore) -> FastAPI:
     def api_crash() -> None:
         raise KeyError(SYNTHETIC_IDENTITY)
 
-    @router.get("/test-commit-fails")
+    @router.post("/test-commit-fails")  # GET sessions are read-only: only a POST may write
     def commit_fails(session: SessionDep) -> dict[str, bool]:
         session.add(User(name="viewer-1", role="viewer"))  # a duplicate name: refused at commit
         session.add(User(name=SYNTHETIC_IDENTITY, role="viewer"))
@@ -142,7 +142,8 @@ def test_error_pages_show_an_id_never_a_traceback_sql_or_identity(
     with TestClient(app) as client:
         page = client.get("/test-crash")
         api = client.get("/api/v1/test-crash")
-        commit = client.get("/test-commit-fails")
+        from tests.web.conftest import csrf_token_of
+        commit = client.post("/test-commit-fails", data={"csrf_token": csrf_token_of(client)})
     assert page.status_code == api.status_code == commit.status_code == 500
     assert api.headers["content-type"] == "application/problem+json"
     ids = [re.search(r'class="error-id">([0-9a-f]{12})<', text)
@@ -183,8 +184,12 @@ def _slow_to_wait(store: Store) -> None:
 
 
 def test_locked_store_answers_a_clear_page(web_store: WebStore, backend: str) -> None:
+    """Another process holds SQLite's write lock for a long time: what must write (signing in,
+    an API call that changes something) answers 503 with a clear page; reading goes on (WAL)."""
     if backend != "sqlite":
         pytest.skip("a file lock is SQLite's; PostgreSQL's outage is the next test")
+    with web_store.unlocked.session() as session:
+        token, _ = auth.create_token(session, actor=web_store.unlocked.actor, label="locked")
     store = open_store(web_store.settings)
     _slow_to_wait(store)
     unlocked = Unlocked(store, web_store.unlocked.keyring, web_store.unlocked.actor)
@@ -197,7 +202,11 @@ def test_locked_store_answers_a_clear_page(web_store: WebStore, backend: str) ->
             from tests.web.conftest import csrf_token_of
             response = client.post("/sign-in", data={"name": "viewer-1", "password": PASSWORD,
                                                      "csrf_token": csrf_token_of(client)})
-            api = client.get("/api/v1/me", headers={"Authorization": "Bearer sp_x"})
+            bearer = {"Authorization": f"Bearer {token}"}
+            read = client.get("/api/v1/me", headers=bearer)
+            write = client.post("/api/v1/recommendations", headers=bearer,
+                                json={"code": "LOCK-1", "addressee": "a", "issuer": "b",
+                                      "issued_on": "2020-01-01", "text": "t"})
     finally:
         holder.rollback()
         holder.close()
@@ -205,7 +214,9 @@ def test_locked_store_answers_a_clear_page(web_store: WebStore, backend: str) ->
     assert response.status_code == 503 and "store cannot be reached" in response.text
     assert response.headers["retry-after"] == "30"
     assert "Traceback" not in response.text and "locked" in response.text
-    assert api.status_code == 503 and api.headers["content-type"] == "application/problem+json"
+    assert read.status_code == 200
+    assert write.status_code == 503, write.text
+    assert write.headers["content-type"] == "application/problem+json"
 
 
 def test_unreachable_database_answers_a_clear_page(web_store: WebStore, tmp_path: Any) -> None:

@@ -125,6 +125,9 @@ class ResolvedSession(BaseModel):
     locale: str
     session_id: str
     second_factor_done: bool
+    #: Resolved with ``touch=False`` and its last-seen (or last-used) time is due to move on:
+    #: the caller calls :func:`touch_session` (or :func:`touch_token`) in a write transaction.
+    touch_due: bool = False
 
 
 class TokenOut(BaseModel):
@@ -298,9 +301,13 @@ def _live_session(session: Session, token: str, rules: AuthRules,
 
 
 def resolve_session(session: Session, *, token: str, rules: AuthRules = DEFAULT_RULES,
-                    now: datetime | None = None) -> ResolvedSession | None:
+                    now: datetime | None = None, touch: bool = True) -> ResolvedSession | None:
     """The signed-in user behind a cookie's token, or ``None`` when it is unknown, revoked,
-    expired (idle or absolute) or its user was deactivated."""
+    expired (idle or absolute) or its user was deactivated.
+
+    The session's last-seen time (what the idle limit counts from) moves on at most once every
+    ``TOUCH_EVERY``; with ``touch=False`` (a read-only transaction, as every request's sign-in
+    check uses) the answer says ``touch_due`` instead and the caller touches it afterwards."""
     moment = _now(now)
     found = _live_session(session, token, rules, moment)
     if found is None:
@@ -308,11 +315,24 @@ def resolve_session(session: Session, *, token: str, rules: AuthRules = DEFAULT_
     row, user = found
     session.info[audit.ACTOR] = user.id  # the touch below is the user's own doing
     seen = as_utc(row.last_seen_at)
-    if row.second_factor_done and (seen is None or moment - seen >= TOUCH_EVERY):
+    due = row.second_factor_done and (seen is None or moment - seen >= TOUCH_EVERY)
+    if due and touch:
         row.last_seen_at = moment
     return ResolvedSession(actor_id=user.id, actor_name=user.name, role=user.role,
                            locale=user.locale or "en", session_id=row.id,
-                           second_factor_done=row.second_factor_done)
+                           second_factor_done=row.second_factor_done,
+                           touch_due=due and not touch)
+
+
+def touch_session(session: Session, *, session_id: str, now: datetime | None = None) -> None:
+    """Move a session's last-seen time on (see :func:`resolve_session`); a session revoked
+    meanwhile stays revoked."""
+    row = session.get(UserSession, session_id)
+    moment = _now(now)
+    if row is not None:
+        seen = as_utc(row.last_seen_at)
+        if seen is None or seen < moment:
+            row.last_seen_at = moment
 
 
 def pass_second_factor(session: Session, *, token: str, code: str,
@@ -493,9 +513,10 @@ def revoke_token(session: Session, *, actor: Actor, token_id: str,
         audit.record(session, "token.revoke", "api_token", row.id)
 
 
-def resolve_token(session: Session, *, token: str,
-                  now: datetime | None = None) -> ResolvedSession | None:
-    """The user a bearer token acts for, or ``None`` if it is unknown, revoked or expired."""
+def resolve_token(session: Session, *, token: str, now: datetime | None = None,
+                  touch: bool = True) -> ResolvedSession | None:
+    """The user a bearer token acts for, or ``None`` if it is unknown, revoked or expired;
+    ``touch`` as for :func:`resolve_session` (its last-used time)."""
     moment = _now(now)
     if not token.startswith(TOKEN_PREFIX):
         return None
@@ -510,8 +531,19 @@ def resolve_token(session: Session, *, token: str,
         return None
     session.info[audit.ACTOR] = user.id
     used = as_utc(row.last_used_at)
-    if used is None or moment - used >= TOUCH_EVERY:
+    due = used is None or moment - used >= TOUCH_EVERY
+    if due and touch:
         row.last_used_at = moment
     return ResolvedSession(actor_id=user.id, actor_name=user.name, role=user.role,
                            locale=user.locale or "en", session_id=row.id,
-                           second_factor_done=True)
+                           second_factor_done=True, touch_due=due and not touch)
+
+
+def touch_token(session: Session, *, token_id: str, now: datetime | None = None) -> None:
+    """Move an API token's last-used time on (see :func:`resolve_token`)."""
+    row = session.get(ApiToken, token_id)
+    moment = _now(now)
+    if row is not None:
+        used = as_utc(row.last_used_at)
+        if used is None or used < moment:
+            row.last_used_at = moment

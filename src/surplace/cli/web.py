@@ -2,15 +2,36 @@
 
 The store is unlocked once, here, with the operator's passphrase (prompt, SURPLACE_PASSPHRASE
 or --key-file); staff then sign in with their own web accounts (``surplace user add``).
+
+With ``--workers N`` the server runs N processes (Python runs one thread at a time per process,
+so one process uses one core); each worker unlocks the store itself, so the passphrase must come
+from SURPLACE_PASSPHRASE or --key-file, not from a prompt. The workers share nothing but the
+store: every request asks the store who is signed in, so signing out ends a session in every
+worker at once.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
+from fastapi import FastAPI
 
-from surplace.cli.common import info, state, unlocked_store
+from surplace.cli.common import (
+    UsageProblem,
+    acting_user,
+    info,
+    read_passphrase,
+    state,
+    unlocked_store,
+)
+from surplace.config import Settings
+from surplace.store.engine import refresh_statistics
+
+#: How the parent tells its workers (fresh processes) which store to serve and how: the
+#: settings that came from options are put in the environment the workers inherit.
+_SECURE_COOKIES = "SURPLACE_SERVE_SECURE_COOKIES"
 
 
 def serve(
@@ -21,6 +42,9 @@ def serve(
         "--secure-cookies",
         help="Mark cookies Secure: set when users reach the server over HTTPS (directly or "
              "through a proxy that terminates TLS).")] = False,
+    workers: Annotated[int, typer.Option(
+        help="Server processes (one per core is a good start). More than one needs the "
+             "passphrase from SURPLACE_PASSPHRASE or --key-file.", min=1, max=64)] = 1,
 ) -> None:
     """Serve the web pages and the API until interrupted (Ctrl-C)."""
     import uvicorn
@@ -28,9 +52,42 @@ def serve(
     from surplace.web.app import create_app
 
     settings = state(ctx).settings
-    with unlocked_store(ctx) as unlocked:
-        app = create_app(unlocked, settings=settings, secure_cookies=secure_cookies)
-        shown = f"[{host}]" if ":" in host else host
+    if workers > 1 and settings.key_file is None and settings.passphrase is None:
+        raise UsageProblem("--workers above 1 needs the passphrase from SURPLACE_PASSPHRASE or "
+                           "--key-file: each worker unlocks the store itself.")
+    shown = f"[{host}]" if ":" in host else host
+    with unlocked_store(ctx) as unlocked:  # a wrong passphrase stops here, before any worker
+        refresh_statistics(unlocked.store)
         info(f"Serving {unlocked.store.location} at http://{shown}:{port}/ "
-             "(Ctrl-C to stop).")
-        uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+             f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop).")
+        if workers == 1:
+            app = create_app(unlocked, settings=settings, secure_cookies=secure_cookies)
+            uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+            return
+    _hand_to_workers(settings, secure_cookies=secure_cookies)
+    uvicorn.run("surplace.cli.web:worker_app", factory=True, workers=workers, host=host,
+                port=port, server_header=False, log_level="info")
+
+
+def _hand_to_workers(settings: Settings, *, secure_cookies: bool) -> None:
+    os.environ["SURPLACE_STORE"] = settings.store
+    if settings.blob_dir is not None:
+        os.environ["SURPLACE_BLOB_DIR"] = str(settings.blob_dir)
+    if settings.key_file is not None:
+        os.environ["SURPLACE_KEY_FILE"] = str(settings.key_file)
+    os.environ["SURPLACE_USER"] = acting_user(settings)
+    os.environ[_SECURE_COOKIES] = "1" if secure_cookies else ""
+
+
+def worker_app() -> FastAPI:
+    """The application of one worker process: the store named by the environment the parent
+    set, unlocked with the passphrase from SURPLACE_PASSPHRASE or the key file."""
+    from surplace.store.engine import open_store
+    from surplace.vault import service as vault_service
+    from surplace.web.app import create_app
+
+    settings = Settings()
+    unlocked = vault_service.unlock(open_store(settings), user_name=acting_user(settings),
+                                    passphrase=read_passphrase(settings))
+    return create_app(unlocked, settings=settings,
+                      secure_cookies=bool(os.environ.get(_SECURE_COOKIES)))

@@ -1,9 +1,16 @@
 """Engines and sessions for the two back ends.
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on and ``secure_delete`` on, so
-that deleted rows are overwritten rather than left in free pages; every session opens its
-transaction with ``BEGIN IMMEDIATE`` so that there is one writer at a time and a killed process
-leaves nothing half-written. PostgreSQL serves a team; the schema is the same.
+that deleted rows are overwritten rather than left in free pages; a session that may write opens
+its transaction with ``BEGIN IMMEDIATE`` so that there is one writer at a time and a killed
+process leaves nothing half-written. PostgreSQL serves a team; the schema is the same.
+
+A read-only session (``read_only=True``: what a web page that changes nothing uses) opens a
+deferred transaction instead: in WAL mode readers see one consistent snapshot without taking the
+write lock, so they neither wait for each other nor for a writer. It refuses any write (a
+deferred transaction that wrote would fail whenever another writer committed since its snapshot
+began). The reads of sensitive fields it made are appended to the audit chain in a short write
+transaction of their own when it ends, before its caller goes on: a read must leave a trace.
 
 Engines hide bound parameters from error messages: a refused or failed statement must not carry
 a value into a log or a ``--debug`` traceback.
@@ -17,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,18 @@ from surplace.vault.fields import AUDIT_READS, KEYRING
 from surplace.vault.keyring import Keyring
 
 SQLITE_FILE = "store.sqlite3"
+#: The execution option that marks the connections of read-only sessions.
+READ_ONLY = "surplace_read_only"
+#: The first six letters of the statements that write (what the ORM and the services emit).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A read-only session tried to change the store: the caller should have asked for a
+    session that may write."""
+
+    def __init__(self) -> None:
+        super().__init__("A read-only transaction cannot change the store.")
 
 
 def _postgres_url(url: str) -> str:
@@ -50,7 +70,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_when_read_only(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(connection: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        if (connection.get_execution_options().get(READ_ONLY, False)
+                and statement.lstrip()[:6].upper() in _WRITES):
+            raise WriteInReadOnlySession
 
 
 @dataclass
@@ -69,14 +99,24 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    @cached_property
+    def reader(self) -> Engine:
+        """The engine (same pool) whose connections open read-only transactions."""
+        return self.engine.execution_options(**{READ_ONLY: True})
+
     @contextmanager
-    def session(self, *, keyring: Keyring | None = None,
-                actor_id: str | None = None) -> Iterator[Session]:
+    def session(self, *, keyring: Keyring | None = None, actor_id: str | None = None,
+                read_only: bool = False) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error.
 
         Reads of sensitive fields made before a failure are still written to the audit chain,
         in a transaction of their own, because a read that happened must leave a trace.
+        ``read_only``: see the module text.
         """
+        if read_only:
+            with self._read_only_session(keyring, actor_id) as session:
+                yield session
+            return
         session = _sessions(self.engine)()
         session.info[KEYRING] = keyring
         session.info[audit.ACTOR] = actor_id
@@ -93,8 +133,46 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def _read_only_session(self, keyring: Keyring | None,
+                           actor_id: str | None) -> Iterator[Session]:
+        session = _sessions(self.reader)()
+        session.info[KEYRING] = keyring
+        session.info[audit.ACTOR] = actor_id
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            reads = session.info.pop(AUDIT_READS, None)
+            actor = session.info.get(audit.ACTOR)  # sign-in may have named the user meanwhile
+            session.close()
+            if reads and keyring is not None:
+                with self.session(keyring=keyring, actor_id=actor) as trail:
+                    trail.info[AUDIT_READS] = reads
+
 
 _SESSIONMAKERS: dict[int, sessionmaker[Session]] = {}
+#: Rows ANALYZE samples per index on SQLite: enough for the planner, quick on a large store.
+ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics(store: Store) -> None:
+    """Give SQLite's query planner current table statistics (``ANALYZE``, sampled).
+
+    Without them it guesses, and guesses wrong where one value fills an index: every case
+    assigned to the one administrator made "this case's assignment to this user" walk every
+    assignment of the user (tens of milliseconds at 50,000 cases) instead of the case's few.
+    The statistics are counts only (``sqlite_stat1``). PostgreSQL keeps its own (autovacuum).
+    """
+    if store.is_postgres:
+        return
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
 
 
 def _sessions(engine: Engine) -> sessionmaker[Session]:
@@ -128,6 +206,7 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
         engine = create_engine(f"sqlite:///{sqlite_path}", hide_parameters=True)
         _configure_sqlite(engine)
         blob_dir = settings.blob_dir or folder / "blobs"
+    _refuse_writes_when_read_only(engine)
     if create:
         blob_dir.mkdir(parents=True, exist_ok=True)
     return Store(engine=engine, blob_dir=blob_dir, location=settings.store,

@@ -38,13 +38,20 @@ def signed_in_actor(request: Request) -> Actor:
     return actor
 
 
+#: Requests that only read: their transaction is read-only (on SQLite: no write lock, so
+#: pages are served side by side); the reads of sensitive fields are still audited, in a write
+#: of their own committed before the response (see ``surplace.store.engine``).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def store_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed when the route returns, rolled back on an error;
-    audited as the signed-in user (or as nobody before sign-in)."""
+    audited as the signed-in user (or as nobody before sign-in). Read-only for GET and HEAD."""
     actor: Actor | None = getattr(request.state, "actor", None)
     unlocked = unlocked_of(request)
     with unlocked.store.session(keyring=unlocked.keyring,
-                                actor_id=None if actor is None else actor.user_id) as session:
+                                actor_id=None if actor is None else actor.user_id,
+                                read_only=request.method in READ_METHODS) as session:
         yield session
 
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from surplace.access import auth
@@ -48,12 +49,30 @@ log = logging.getLogger("surplace.web")
 
 def _resolve(unlocked: Unlocked, *, token: str | None, bearer: str | None,
              rules: auth.AuthRules) -> auth.ResolvedSession | None:
-    with unlocked.store.session(keyring=unlocked.keyring) as session:
+    """Who is signed in, asked afresh on every request (a revoked session stops at once), in a
+    read-only transaction: on SQLite it takes no write lock, so requests do not queue for each
+    other here. The last-seen time, when due (once a minute), moves on in a write of its own."""
+    with unlocked.store.session(keyring=unlocked.keyring, read_only=True) as session:
         if bearer is not None:
-            return auth.resolve_token(session, token=bearer)
-        if token is not None:
-            return auth.resolve_session(session, token=token, rules=rules)
-    return None
+            resolved = auth.resolve_token(session, token=bearer, touch=False)
+        elif token is not None:
+            resolved = auth.resolve_session(session, token=token, rules=rules, touch=False)
+        else:
+            return None
+    if resolved is not None and resolved.touch_due:
+        try:
+            with unlocked.store.session(keyring=unlocked.keyring,
+                                        actor_id=resolved.actor_id) as session:
+                if bearer is not None:
+                    auth.touch_token(session, token_id=resolved.session_id)
+                else:
+                    auth.touch_session(session, session_id=resolved.session_id)
+        except OperationalError:
+            # Another process holds the write lock: the request may still read. The time is
+            # still due, so the next request moves it on.
+            log.warning("last-seen time of session %s not moved on: store busy",
+                        resolved.session_id)
+    return resolved
 
 
 def _bearer(request: Request) -> str | None:
