@@ -1,6 +1,7 @@
 """Where linkage F1 is lost on simulated lists: missed and false pairs, counted by cause.
 
     .venv/bin/python benchmarks/linkage_diagnose.py [--records 100000] [--seed 1] [--show 10]
+    .venv/bin/python benchmarks/linkage_diagnose.py --blocking [--records 300000]
 
 Why: an F1 says how much is lost, not where. This links the simulator's lists exactly as
 ``benchmarks/linkage.py`` does (same threshold as the CLI's default) and sorts every true pair
@@ -14,7 +15,15 @@ the clusters miss, and every false pair they make, into causes a developer can a
   ambiguous pair the lists cannot tell apart; anything else: the model over-trusted).
 
 Pairs are enumerated within true persons and within predicted clusters, both small, so this
-stays linear. All data is synthetic; names are printed only for the simulator's made-up persons.
+stays linear.
+
+``--blocking`` links nothing: for each blocking rule of the model it counts the candidate pairs
+the rule adds to those of the rules before it (what prediction pays for), the largest block
+(records sharing the rule's keys: a block's pairs grow as its square, so the largest blocks
+are what grows faster than the list), and the true pairs the rule finds alone and the share
+found by it and the rules before it (the recall blocking allows).
+
+All data is synthetic; names are printed only for the simulator's made-up persons.
 """
 
 from __future__ import annotations
@@ -128,12 +137,82 @@ def diagnose(persons: int, seed: int, show: int) -> None:
                 print(f"{'':>12}{example}")
 
 
+def _rule_condition(rule: dict[str, Any]) -> str:
+    """A blocking rule as a condition on one pair (an exploded array: any element shared)."""
+    if rule.get("arrays_to_explode"):
+        column = rule["arrays_to_explode"][0]
+        return f'coalesce(list_has_any(l."{column}", r."{column}"), false)'
+    return f"coalesce({rule['blocking_rule']}, false)"
+
+
+def blocking(persons: int, seed: int) -> None:
+    """Candidate pairs, largest block and recall of true pairs per blocking rule."""
+    import duckdb
+    from splink import DuckDBAPI, block_on
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules, n_largest_blocks
+
+    from surplace.linkage.model import _TRAINING, surplace_settings
+
+    sim = simulate(persons, seed=seed)
+    table = build_features(sim.records).table.assign(truth=sim.truth.to_numpy())
+    rules = surplace_settings().create_settings_dict("duckdb")[
+        "blocking_rules_to_generate_predictions"]
+    con = duckdb.connect()
+    con.register("features", table)
+    con.execute("CREATE TABLE records AS SELECT * FROM features")
+    con.execute("CREATE TABLE true_pairs AS SELECT l.unique_id AS id_l, r.unique_id AS id_r "
+                "FROM records l JOIN records r ON l.truth = r.truth AND l.unique_id < r.unique_id")
+    conditions = [_rule_condition(rule) for rule in rules]
+    # the true pairs each rule finds alone, and those found by it or a rule before it
+    alone = ", ".join(f"sum(({c})::int)" for c in conditions)
+    so_far = ", ".join(f"sum(({' OR '.join(conditions[:n + 1])})::int)"
+                       for n in range(len(conditions)))
+    true_pairs = con.execute("SELECT count(*) FROM true_pairs").fetchone()[0]  # type: ignore[index]
+    found = con.execute(f"SELECT {alone}, {so_far} FROM true_pairs p "  # noqa: S608
+                        "JOIN records l ON l.unique_id = p.id_l "
+                        "JOIN records r ON r.unique_id = p.id_r").fetchone()
+    assert found is not None
+    db_api = DuckDBAPI()
+    registered = db_api.register(table)
+    counts = count_comparisons_from_blocking_rules(
+        registered, blocking_rules=rules, link_type="dedupe_only",
+        record_sample_proportion=0.2)
+    print(f"{len(table):,} records, {true_pairs:,} true pairs; candidate pairs estimated from a "
+          "20% sample on each side")
+    print(f"{'rule (pairs: added to the rules above)':<62} {'new pairs':>12} {'largest':>8} "
+          f"{'true alone':>10} {'recall so far':>13}")
+    for n, (rule, count) in enumerate(zip(rules, counts, strict=True)):
+        largest = "–"  # an exploded array's blocks are not counted by Splink
+        if not rule.get("arrays_to_explode"):
+            blocks = n_largest_blocks(registered, blocking_rule=rule, link_type="dedupe_only",
+                                      n_largest=1).as_pandas_dataframe()  # type: ignore[no-untyped-call]
+            largest = f"{int(blocks['count_l'].iloc[0]) if len(blocks) else 0:,}"
+        text = rule["blocking_rule"].replace('"', "")[:62]
+        print(f"{text:<62} {count['marginal_comparison_count']:>12,} {largest:>8} "
+              f"{found[n] / true_pairs:>10.4f} {found[len(rules) + n] / true_pairs:>13.4f}")
+    print(f"{'all rules':<62} {counts[-1]['cumulative_comparison_count']:>12,}")
+    for columns in _TRAINING["surplace"][1]:
+        rule = block_on(*columns)
+        alone_count = count_comparisons_from_blocking_rules(
+            registered, blocking_rules=rule, link_type="dedupe_only",
+            record_sample_proportion=0.2)[0]["marginal_comparison_count"]
+        blocks = n_largest_blocks(registered, blocking_rule=rule, link_type="dedupe_only",
+                                  n_largest=1).as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        text = f"EM pass blocked on {', '.join(columns)}"
+        print(f"{text:<62} {alone_count:>12,} {int(blocks['count_l'].iloc[0]):>8,}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=3, help="examples per cause")
+    parser.add_argument("--blocking", action="store_true",
+                        help="count candidate pairs and true pairs per blocking rule instead")
     args = parser.parse_args(argv)
+    if args.blocking:
+        blocking(max(10, round(args.records / RECORDS_PER_PERSON)), args.seed)
+        return
     diagnose(max(10, round(args.records / RECORDS_PER_PERSON)), args.seed, args.show)
 
 

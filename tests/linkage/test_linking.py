@@ -84,6 +84,9 @@ def test_link_frames_reports_progress_and_summary() -> None:
     assert steps[-1][1] == steps[-1][2]
     assert result.summary.records == len(sim.records) == len(result.clusters)
     assert result.summary.persons == result.clusters["cluster_id"].nunique()
-    assert sum(result.summary.pairs_by_band.values()) == len(result.pairs)
+    bands = result.summary.pairs_by_band
+    assert bands["≥0.99"] + bands["0.95–0.99"] + bands["0.9–0.95"] == len(result.pairs)
+    assert (result.pairs["match_probability"] >= 0.9).all()
+    assert bands["0.05–0.5"] + bands["0.5–0.9"] > 0  # weaker pairs are counted, not returned
     alone = result.clusters.groupby("cluster_id")["record_id"].transform("size") == 1
     assert result.clusters.loc[alone, "match_probability_to_cluster"].isna().all()

@@ -235,3 +235,29 @@ def test_names_come_through_the_records_service(unlocked: Unlocked) -> None:
         assert session.get(PersonName, ids[0]).person_id == second_id  # type: ignore[union-attr]
         names = session.scalars(select(PersonName)).all()
         assert len(names) == 3  # the refused name left nothing behind
+
+
+def test_a_chain_between_two_clearly_different_records_is_split(unlocked: Unlocked) -> None:
+    """A and C give the same rare name, and a different sex, birth (23 years apart) and place;
+    B gives the name alone. A–B and B–C are strong pairs, and A–C the model is sure is two
+    persons: the run does not make the chain one person, it puts the strong pair across the
+    split in the review queue."""
+    lists = make_lists(unlocked, persons=150)
+    chain = pd.DataFrame([
+        {"record_id": f"chain-{n}", "source": "chain", "name": "Ryom Hyang-myong", "sex": sex,
+         "birth": birth, "origin": origin, "family_name": None, "given_name": None}
+        for n, sex, birth, origin in (("a", "f", "1961-03-02", "Hyesan"),
+                                      ("b", None, None, None),
+                                      ("c", "m", "1984-11-20", "Musan"))])
+    a, b, c = lists.add(chain)
+    with unlocked.session() as session:
+        out = link_records(session, actor=unlocked.actor)
+    links = person_of(unlocked)
+    assert links[a] != links[c]
+    assert links[b] in (links[a], links[c])
+    with unlocked.session() as session:
+        queued = {frozenset((p.record_a_id, p.record_b_id)): p.probability
+                  for p in session.scalars(select(LinkPair))}
+    cut = [p for pair, p in queued.items() if pair in ({a, b}, {b, c})]
+    assert len(cut) == 1 and cut[0] >= 0.95  # a strong pair, reviewed instead of linked
+    assert frozenset((a, c)) not in queued and out.queued >= 1

@@ -21,9 +21,17 @@ Clusters are Splink's connected components at the threshold, split where a chain
 joins records the model is sure are two persons (:mod:`surplace.linkage.clusters`).
 
 Blocking keeps recall across scripts: every candidate key (an exploded array, so an ambiguous
-romanisation meets each of its readings), surname + birth year-month, given sound + birth
-year, given sound + origin province, the phonetic prefix + birth year, and the full birth date
-(which catches names no key could read).
+romanisation meets each of its readings), surname + the given sound's first letter + birth
+year-month, surname + the given sound's first two letters + birth year (either end of an age's
+interval), which finds a slip later in the given name, and the full birth date (which catches
+names no key could read). Every block's pairs grow as the square of the list, so each rule is
+as narrow as recall allows: the rules this replaced (surname + year-month alone; given sound +
+year or province; the phonetic key's first four letters + year, which for 정 "chong…" holds
+no letter of the given name) made 2.2 million candidate pairs at 100,000 records and 19.4
+million at 300,000 (about 210 million at a million), these 0.73 and 5.9 million (about 60
+million), with the same F1 at 100,000 (0.9512 both; of the pairs scored 0.5 or more, 52 in
+100,500 are no longer found, none at 0.9 or more). ``benchmarks/linkage_diagnose.py
+--blocking`` counts, per rule, the pairs it adds and the true pairs it finds.
 
 The "plain" configuration is what a user gets from Splink without the name keys: the lowercased
 name as written, compared exactly, by Jaro–Winkler and Levenshtein, and the *same* birth and
@@ -42,8 +50,8 @@ Reviewers' decisions (``labels``) re-weigh m after EM: :mod:`surplace.linkage.la
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -52,12 +60,12 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.splink_dataframe import SplinkDataFrame
 
 from surplace.linkage.spark import Backend, database
 
 Kind = Literal["surplace", "plain"]
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 #: The share of true pairs the deterministic rules (same name key and same full date) are
 #: assumed to find, to turn their count into the prior: most pairs lack a full date on one side.
 PRIOR_RECALL = 0.3
@@ -134,12 +142,9 @@ def surplace_settings() -> SettingsCreator:
         comparisons=[_name(), _birth(), _sex(), _origin()],
         blocking_rules_to_generate_predictions=[
             block_on("name_cands", arrays_to_explode=["name_cands"]),
-            block_on("surname", "birth_ym"),
-            block_on("given", "birth_lo"),
-            block_on("given", "birth_hi"),
-            block_on("given", "origin_province"),
-            block_on("substr(phonetic, 1, 4)", "birth_lo"),
-            block_on("substr(phonetic, 1, 4)", "birth_hi"),
+            block_on("surname", "substr(given, 1, 1)", "birth_ym"),
+            block_on("surname", "substr(given, 1, 2)", "birth_lo"),
+            block_on("surname", "substr(given, 1, 2)", "birth_hi"),
             block_on("birth_full"),
         ],
         retain_matching_columns=False,
@@ -250,26 +255,39 @@ class Fitted:
     model: dict[str, Any]
     #: What the decisions given as labels did to the model (None without labels).
     labels: dict[str, Any] | None = None
+    #: Probability → the number of scored pairs at or above it (the floor and each band;
+    #: only pairs touching the given records when ``touching`` was given).
+    at_least: dict[float, int] = field(default_factory=dict)
 
 
 def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: float = 0.9,
                 progress: Progress | None = None, u_pairs: float = 2e6,
                 seed: int = 7, floor: float = 0.05, backend: Backend = "duckdb",
-                labels: pd.DataFrame | None = None) -> Fitted:
+                labels: pd.DataFrame | None = None, keep: float | None = None,
+                bands: Sequence[float] = (), touching: Collection[str] | None = None
+                ) -> Fitted:
     """Train the model on ``table`` (from :func:`~surplace.linkage.features.build_features`),
-    score the blocked pairs (keeping those at ``floor`` or above) and cluster them at
-    ``threshold``, in a fresh database of ``backend`` (DuckDB in memory, or Spark: nothing is
-    left on disk). ``labels`` (unique_id_l, unique_id_r, match: 1 accepted, 0 rejected) are
-    reviewers' decisions: they re-weigh m after EM (:mod:`surplace.linkage.labels`)."""
+    score the blocked pairs (those at ``floor`` or above are clustered and counted; only those
+    at ``keep`` or above, default ``floor``, are returned: the rest stay in the database) and
+    cluster them at ``threshold``, in a fresh database of ``backend`` (DuckDB in memory with
+    bounded memory, :mod:`surplace.linkage.engine`, or Spark: nothing is left on disk).
+    ``bands``: probabilities to count pairs at or above (:attr:`Fitted.at_least`).
+    ``touching``: if given, only pairs with a record of these ids are returned and counted
+    (an incremental run's new records: pairs of old records stay in the database).
+    ``labels`` (unique_id_l, unique_id_r, match: 1 accepted, 0 rejected) are reviewers'
+    decisions: they re-weigh m after EM (:mod:`surplace.linkage.labels`)."""
     with database(backend) as db_api:
         return _fit_predict(db_api, table, kind=kind, threshold=threshold,
                             note=progress or (lambda _stage: None), u_pairs=u_pairs,
-                            seed=seed, floor=floor, labels=labels)
+                            seed=seed, floor=floor, labels=labels,
+                            keep=floor if keep is None else keep, bands=tuple(bands),
+                            touching=touching)
 
 
 def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: float,
                  note: Progress, u_pairs: float, seed: int, floor: float,
-                 labels: pd.DataFrame | None) -> Fitted:
+                 labels: pd.DataFrame | None, keep: float, bands: tuple[float, ...],
+                 touching: Collection[str] | None) -> Fitted:
     logging.getLogger("splink").setLevel(logging.ERROR)
     settings = surplace_settings() if kind == "surplace" else plain_settings()
     registered = db_api.register(data)
@@ -284,8 +302,18 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     for columns in passes:
         note(f"estimating m by EM (blocked on {', '.join(columns)})")
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*columns), estimate_without_term_frequencies=True)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True)
+        except ValueError as error:
+            # Splink refuses an m its own EM step computed as 0 (a level seen only among
+            # pairs EM is sure are non-matches, which a small list can make): the pass is
+            # dropped, its parameters stay as before it, and the other pass and the floor of
+            # adjust_parameters stand. Anything else is a real error.
+            if "below the minimum allowed" not in str(error):
+                raise
+            log.warning("EM blocked on %s did not converge to usable m values; pass skipped",
+                        ", ".join(columns))
     trained = linker.misc.save_model_to_json()
     if not trained["probability_two_random_records_match"] > 0:  # no sure match at all
         trained["probability_two_random_records_match"] = 1 / max(len(data), 2)
@@ -312,8 +340,26 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
     note("clustering into persons")
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predicted, threshold_match_probability=threshold)
-    pairs = _pandas(predicted)[["unique_id_l", "unique_id_r", "match_probability"]]
-    clusters = _pandas(clustered)[["unique_id", "cluster_id"]]
+    # The pairs stay in the database: only counts, the pairs at ``keep`` or above and the
+    # components the split examines come out (a million records make millions of pairs).
+    pairs_table, clusters_table = predicted.physical_name, clustered.physical_name
+    # Table names are Splink's and numbers are ours: no value of a record enters the SQL.
+    where = "TRUE"
+    if touching is not None:
+        ids = db_api.register(pd.DataFrame({"unique_id": sorted(touching)}, dtype=str))
+        within_ids = f"IN (SELECT unique_id FROM {ids.physical_name})"  # noqa: S608
+        where = f"(unique_id_l {within_ids} OR unique_id_r {within_ids})"
+    edges = sorted({floor, *bands})
+    sums = ", ".join(f"coalesce(sum(CASE WHEN match_probability >= {edge!r} THEN 1 ELSE 0 END)"
+                     f", 0) AS n{n}" for n, edge in enumerate(edges))
+    counts = db_api.query_sql(f"SELECT {sums} FROM {pairs_table} WHERE {where}",  # noqa: S608
+                              output_type="pandas").iloc[0]
+    at_least = {edge: int(counts[f"n{n}"]) for n, edge in enumerate(edges)}
+    wanted = f"match_probability >= {max(keep, floor)!r} AND {where}"
+    pairs = db_api.query_sql("SELECT unique_id_l, unique_id_r, match_probability "  # noqa: S608
+                             f"FROM {pairs_table} WHERE {wanted}", output_type="pandas")
+    clusters = db_api.query_sql(f"SELECT unique_id, cluster_id FROM {clusters_table}",  # noqa: S608
+                                output_type="pandas")
     if kind == "surplace":
         from surplace.linkage.clusters import split_contradictions
         from surplace.linkage.labels import score_pairs
@@ -323,14 +369,34 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
             probability: pd.Series = scored["match_probability"]
             return probability
 
-        clusters = split_contradictions(clusters, pairs, threshold, score)
+        examined, within = _examined(db_api, clusters_table, pairs_table)
+        split = split_contradictions(examined, within, threshold, score)
+        clusters = clusters.assign(unique_id=clusters["unique_id"].astype(str))
+        new_ids = clusters["unique_id"].map(split.set_index("unique_id")["cluster_id"])
+        clusters["cluster_id"] = new_ids.where(new_ids.notna(),
+                                               clusters["cluster_id"].astype(str))
+    predicted.drop_table_from_database_and_remove_from_cache()
     return Fitted(pairs=pairs.reset_index(drop=True), clusters=clusters,
-                  model=linker.misc.save_model_to_json(), labels=report)
+                  model=linker.misc.save_model_to_json(), labels=report, at_least=at_least)
 
 
-def _pandas(table: SplinkDataFrame) -> pd.DataFrame:
-    frame: pd.DataFrame = table.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-    return frame
+def _examined(db_api: Any, clusters_table: str, pairs_table: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The components the split examines (records and their predicted pairs), from the
+    database: only these need Python (:mod:`surplace.linkage.clusters`)."""
+    from surplace.linkage.clusters import MAX_COMPONENT
+
+    size = "count(*) OVER (PARTITION BY cluster_id) AS size"
+    sizes = f"SELECT unique_id, cluster_id, {size} FROM {clusters_table}"  # noqa: S608
+    members = f"SELECT unique_id, cluster_id FROM ({sizes}) "  # noqa: S608
+    members += f"WHERE size BETWEEN 3 AND {MAX_COMPONENT}"
+    examined = db_api.query_sql(members, output_type="pandas")
+    within = db_api.query_sql(
+        f"WITH m AS ({members}) "  # noqa: S608
+        f"SELECT p.unique_id_l, p.unique_id_r, p.match_probability FROM {pairs_table} p "
+        "JOIN m l ON p.unique_id_l = l.unique_id JOIN m r ON p.unique_id_r = r.unique_id "
+        "WHERE l.cluster_id = r.cluster_id", output_type="pandas")
+    return examined, within
 
 
 def describe(kind: Kind, backend: Backend = "duckdb") -> dict[str, Any]:

@@ -4,7 +4,8 @@ This is the store-free path behind ``surplace link``: each input frame is a list
 columns are mapped to roles, the records are checked (every problem named by list, row and
 column, never by value), reduced to keys (:mod:`~surplace.linkage.features`), linked by the
 Splink model (:mod:`~surplace.linkage.model`) and returned as clusters with a summary. Nothing
-is written anywhere but in an in-memory DuckDB that disappears with the call.
+is written anywhere but in an in-memory DuckDB that disappears with the call (and, past its
+memory limit, in a private spill folder removed with it: :mod:`~surplace.linkage.engine`).
 
 Rows are numbered as a user sees them in a spreadsheet: the header is row 1, the first record
 row 2.
@@ -69,7 +70,10 @@ class LinkSummary:
 @dataclass
 class LinkResult:
     """``clusters``: record_id, cluster_id, match_probability_to_cluster (the strongest link
-    from the record to another record of its cluster; missing for a record alone)."""
+    from the record to another record of its cluster; missing for a record alone).
+    ``pairs``: the scored pairs at or above the threshold (unique_id_l, unique_id_r,
+    match_probability); the weaker ones are only counted (``summary.pairs_by_band``), which
+    keeps a million records' pairs out of memory."""
 
     clusters: pd.DataFrame
     summary: LinkSummary
@@ -153,16 +157,14 @@ def link_frames(lists: Sequence[InputList], *, threshold: float = 0.9,
     from surplace.linkage.model import fit_predict  # Splink and DuckDB load only to link
 
     fitted = fit_predict(features.table, kind=kind, threshold=threshold, progress=note,
-                         floor=PREDICT_FLOOR, backend=backend)
+                         floor=PREDICT_FLOOR, backend=backend, keep=threshold, bands=BANDS)
     pairs = fitted.pairs
     clusters = _clusters(combined["record_id"], fitted.clusters, pairs, threshold)
     bands: dict[str, int] = {}
-    probabilities = pairs["match_probability"]
     for index, low in enumerate(BANDS):
         high = BANDS[index - 1] if index else None
-        inside = probabilities >= low if high is None else \
-            (probabilities >= low) & (probabilities < high)
-        bands[_band_label(low, high)] = int(inside.sum())
+        above = fitted.at_least[high] if high is not None else 0
+        bands[_band_label(low, high)] = fitted.at_least[low] - above
     note("done")
     summary = LinkSummary(records=len(combined), persons=int(clusters["cluster_id"].nunique()),
                           threshold=threshold, pairs_by_band=bands, unreadable=unreadable)

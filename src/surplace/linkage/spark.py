@@ -1,5 +1,5 @@
-"""Splink's database back ends for surplace: DuckDB in memory, or Spark for lists that outgrow
-one machine.
+"""Splink's database back ends for surplace: DuckDB in memory (configured by
+:mod:`surplace.linkage.engine`), or Spark for lists that outgrow one machine.
 
 The model (:mod:`surplace.linkage.model`) is the same on both: its levels are Splink creators,
 translated to each dialect, or SQL that DuckDB and Spark SQL both read (``greatest``, ``least``,
@@ -128,7 +128,10 @@ def database(backend: Backend) -> Iterator[Any]:
     if backend == "duckdb":
         from splink import DuckDBAPI
 
-        yield DuckDBAPI()
+        from surplace.linkage.engine import connection
+
+        with connection() as con:  # bounded memory, private spill folder (engine's docstring)
+            yield DuckDBAPI(con)
         return
     if backend != "spark":
         raise ValueError(f"unknown back end {backend!r} (use {' or '.join(BACKENDS)}).")

@@ -22,7 +22,13 @@ The run's ``parameters["labels"]`` records how many decisions were used, how, an
 probability of the accepted and rejected pairs under EM's model and after.
 
 Two existing persons are never merged by a run (a new record strongly like both joins the best
-and its pair with the other goes to review): merging persons is a person's decision.
+and its pair with the other goes to review): merging persons is a person's decision. Nor does a
+chain of strong pairs join records the model is sure are two persons: the run's clusters are
+split as ``surplace link FILE`` splits them (:mod:`surplace.linkage.clusters`), and a strong
+pair across such a split goes to review rather than linking.
+
+Only what a run acts on leaves the database: the pairs of a new record at the lower threshold
+or above, and counts of the rest (:func:`surplace.linkage.model.fit_predict`).
 """
 
 from __future__ import annotations
@@ -248,30 +254,33 @@ def link_records(session: Session, *, actor: Actor, source_codes: list[str] | No
                    "rejected": sum(v == "reject" for v in decided.values()),
                    "use": "constraints on clustering, and training m (parameters.labels)"}}
     pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+    new_ids = {row["record_id"] for row in new_rows}
+    at_least = {upper: 0, lower: 0, floor: 0}
+    persons_of: dict[str, str] = {}
     if new_rows and len(new_rows) + len(old_rows) >= 2:
         from surplace.linkage.model import describe, fit_predict  # Splink loads only to link
 
         note("reading names, dates and places")
         features = build_features(pd.DataFrame(new_rows + old_rows))
         labels = label_frame(decided, set(features.table["unique_id"]))
+        # only the pairs of a new record that may link or be reviewed come out of the database
         fitted = fit_predict(features.table, threshold=upper, floor=floor, progress=note,
-                             labels=labels)
+                             labels=labels, keep=lower, bands=(lower, upper), touching=new_ids)
         settings["splink"] = describe("surplace")
         run.parameters = {**_parameters(fitted.model), "labels": fitted.labels or {
             "used": 0, "method": "none: no decision on two records of this run"}}
-        pairs = fitted.pairs
+        pairs, at_least = fitted.pairs, fitted.at_least
+        persons_of = dict(zip(fitted.clusters["unique_id"].astype(str),
+                              fitted.clusters["cluster_id"].astype(str), strict=True))
     run.settings = settings
-    new_ids = {row["record_id"] for row in new_rows}
-    touches = pairs["unique_id_l"].isin(new_ids) | pairs["unique_id_r"].isin(new_ids)
-    pairs = pairs[touches].sort_values("match_probability", ascending=False)
+    pairs = pairs.sort_values("match_probability", ascending=False)
     scored = {pair_key(str(a), str(b)): float(p) for a, b, p in pairs.itertuples(index=False)}
     outcome = _cluster(session, run=run, new_ids=new_ids, links=links, scored=scored,
-                       decided=decided, lower=lower, upper=upper)
+                       decided=decided, lower=lower, upper=upper, persons_of=persons_of)
     note("registering persons")
     new_persons = _write_links(session, actor=actor, run=run, rows=new_rows, **outcome)
-    bands = {f"≥{upper:g}": sum(p >= upper for p in scored.values()),
-             f"{lower:g}–{upper:g}": sum(lower <= p < upper for p in scored.values()),
-             f"{floor:g}–{lower:g}": sum(p < lower for p in scored.values())}
+    bands = {f"≥{upper:g}": at_least[upper], f"{lower:g}–{upper:g}": at_least[lower] -
+             at_least[upper], f"{floor:g}–{lower:g}": at_least[floor] - at_least[lower]}
     run.pairs_by_band = bands
     session.flush()
     run.persons = session.scalar(select(func.count(func.distinct(RecordPerson.person_id)))
@@ -291,8 +300,14 @@ def link_records(session: Session, *, actor: Actor, source_codes: list[str] | No
 
 def _cluster(session: Session, *, run: LinkRun, new_ids: set[str],
              links: dict[str, RecordPerson], scored: dict[Pair, float],
-             decided: dict[Pair, str], lower: float, upper: float) -> dict[str, Any]:
-    """Apply accepted decisions, then strong pairs, strongest first; queue the uncertain."""
+             decided: dict[Pair, str], lower: float, upper: float,
+             persons_of: dict[str, str]) -> dict[str, Any]:
+    """Apply accepted decisions, then strong pairs, strongest first; queue the uncertain.
+
+    ``persons_of`` (record → the model's person, :mod:`surplace.linkage.clusters`) vetoes
+    strong pairs the model's clustering put in two persons: a chain A–B–C whose ends the model
+    is sure are two people is split there, and the strong pair across the split goes to review
+    instead of linking (a person may still accept it)."""
     rejected: dict[str, set[str]] = {}
     for (a, b), verdict in decided.items():
         if verdict == "reject":
@@ -307,6 +322,9 @@ def _cluster(session: Session, *, run: LinkRun, new_ids: set[str],
     review: list[tuple[Pair, float]] = []
     kept_apart = sum(p >= upper and decided.get(key) == "reject" for key, p in scored.items())
     for p, (a, b), kind in sorted(edges, key=lambda e: (e[2] != "accepted", -e[0])):
+        if kind == "auto" and persons_of.get(a, a) != persons_of.get(b, b):
+            review.append(((a, b), p))  # split apart by the model's clustering
+            continue
         result = clusters.join(a, b)
         if result in ("joined", "together"):
             for record in (a, b):  # accepted edges come first, then the strongest
