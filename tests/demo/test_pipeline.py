@@ -2,12 +2,15 @@
 estimate → assess → report, judged against the simulator's truth.
 
 One demo is built per back end for the module (the build is the slow part: tens of seconds),
-and every test reads it. The tolerances were measured first. Over seeds 1–6 at 500 persons the
-linkage's pairwise F1 was 0.92–0.98 (0.87 at the 400 persons here, where EM has fewer records
-to learn from; linking the same records as files gives the same); the latent-class intervals
-covered the true total in 7–9 of the 12 period × province strata, the log-linear ones in 9–10
-of the 11–12 they could estimate, and one of the two in 10–11 (here: 10 of 12, 9 of 11). The
-scenario is hard on purpose: heterogeneous, dependent lists that each see only some fates.
+and every test reads it. The tolerances were measured first. At the 400 persons here the
+linkage's pairwise F1 was 0.90 (precision 1.0); over seeds 1–6 at 500 persons 0.92–0.98.
+People in hiding are estimated in 16 strata (four periods, by province and over every
+province): the latent-class intervals covered the true total in 14 of 16, the log-linear
+ones in 14 of the 15 they could estimate, one of the two in 15 of 16; the acts' intervals by
+year in 5 of 6. With the truth's own histories (a perfect linkage) the latent-class intervals
+covered every stratum of the demo's default seed; what misses here is the linkage's (split
+persons raise an estimate) or the lists' dependence (lowers it), and the summary says which.
+The scenario is hard on purpose: heterogeneous, dependent lists that each see only some fates.
 A pipeline that mislinked, mislabelled strata or compared with the wrong truth falls far below.
 """
 
@@ -118,9 +121,9 @@ def test_every_partner_file_is_imported_with_a_completed_mapping(built: Built) -
 def test_linkage_finds_the_true_persons(built: Built) -> None:
     quality = built.summary.linkage
     assert quality["records"] == built.summary.imported
-    # Measured 0.87 here (precision 1.0): the store links at 0.95 and queues the uncertain
+    # Measured 0.90 here (precision 1.0): the store links at 0.95 and queues the uncertain
     # pairs for review; linking the same records as files (surplace link) gives the same.
-    assert quality["f1"] >= 0.80, quality
+    assert quality["f1"] >= 0.85, quality
     assert quality["precision"] >= 0.98, quality
     assert built.summary.link["queued"] > 0  # the uncertain pairs wait for a person
 
@@ -130,24 +133,24 @@ def test_intervals_cover_the_true_totals_in_most_strata(built: Built) -> None:
     persons = summary.comparisons()
     assert {c.stratum for c in persons} <= {f"period={p}, province={v}"
                                            for p, _, _ in strata.PERIODS
-                                           for v in strata.PROVINCES}
+                                           for v in (*strata.PROVINCES, strata.ALL)}
     for row in summary.estimates:
         assert row.observed <= row.estimate and row.truth >= 1
         assert row.lower is not None and row.lower <= row.estimate
         assert row.upper is None or row.estimate <= row.upper
     lcmcr_covered, lcmcr_strata = summary.coverage("lcmcr")
     loglinear_covered, loglinear_strata = summary.coverage("loglinear")
-    assert lcmcr_strata == 12
-    assert lcmcr_covered >= 6, [c.as_dict() for c in persons]
-    assert loglinear_strata >= 6 and loglinear_covered >= loglinear_strata * 2 / 3
+    assert lcmcr_strata == 16  # 4 periods × (3 provinces and all of them)
+    assert lcmcr_covered >= 12, [c.as_dict() for c in persons]
+    assert loglinear_strata >= 12 and loglinear_covered >= loglinear_strata * 3 / 4
     labels = {c.stratum for c in persons}
     either = sum(any(c.covered for c in persons if c.stratum == s) for s in labels)
-    assert either >= 9
+    assert either >= 13
     # The estimates see more than was documented and do not run away from the truth.
     assert all(-0.85 <= c.relative_error <= 1.0 for c in persons if c.method == "lcmcr")
     acts = summary.comparisons(subject="acts", by="year")
     assert len(acts) == len({d.year for d in _act_days()})
-    assert sum(c.covered for c in acts) >= len(acts) / 2
+    assert sum(c.covered for c in acts) >= len(acts) - 2  # measured: 5 of 6
 
 
 def _act_days() -> list[date]:
@@ -164,7 +167,9 @@ def test_estimates_are_stored_for_the_pages_and_the_report(built: Built) -> None
             stored = runs.list_runs(session, actor=analyst, subject="persons", limit=200)
             stored_strata = {(r.stratum.get("period"), r.stratum.get("province"))
                              for r in stored}
-            assert len(stored_strata) == 12 and {r.method for r in stored} == {"lcmcr", "loglinear"}
+            assert len(stored_strata) == 16 and {r.method for r in stored} == {"lcmcr", "loglinear"}
+            assert {p for p, v in stored_strata if v is None} == {
+                label for label, _, _ in strata.PERIODS}  # every province at once
             assert all(r.link_run_id for r in stored)
             lcmcr = [r for r in stored if r.method == "lcmcr"]
             assert all("far shorter than the reference" in " ".join(r.diagnostics)
@@ -208,6 +213,28 @@ def _pdf_text(path: Path) -> str:
     done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           check=True)
     return done.stdout.decode("utf-8")
+
+
+def test_every_missed_interval_is_explained(built: Built) -> None:
+    missed = [c for c in built.summary.comparisons() if not c.covered]
+    assert len(built.summary.misses) == len(missed)
+    for row, note in zip(missed, built.summary.misses, strict=True):
+        assert note.startswith(f"{row.stratum}, {row.method}: the interval lies ")
+        assert "could be met by one list at most" in note
+
+
+def test_the_report_shows_people_in_hiding_by_period_beside_the_documented(
+        built: Built) -> None:
+    html = (built.folder / "report" / "surplace-report-en.html").read_text(encoding="utf-8")
+    shown = [c for c in built.summary.comparisons(method="lcmcr")
+             if c.stratum.endswith("province=all") and c.observed >= 5]
+    assert shown
+    for row in shown:
+        period = row.stratum.split(",")[0].removeprefix("period=")
+        assert (f'<tr><td class="text">people · {period}</td><td class="text">LCMCR'
+                in html), period
+        assert f"<td>{row.observed:,}</td><td>{row.estimate:,.0f}</td>" in html, period
+    assert "People: the latest estimate for" in html
 
 
 def test_the_report_exists_in_both_languages(built: Built) -> None:
@@ -255,10 +282,9 @@ def _identifying_values() -> list[str]:
                   and "岁" not in v)
 
 
-def test_no_identity_in_the_report_or_any_file_but_the_partners_and_the_database(
-        built: Built) -> None:
-    values = _identifying_values()
-    assert len(values) > 1000
+def _scan(built: Built) -> dict[str, str]:
+    """The text of every file the demo wrote but the partners' own files and the database:
+    the report (the PDF as its text), the exports, the mappings, the rejects' summaries …"""
     scanned: dict[str, str] = {}
     for path in sorted(built.folder.rglob("*")):
         relative = path.relative_to(built.folder)
@@ -269,11 +295,43 @@ def test_no_identity_in_the_report_or_any_file_but_the_partners_and_the_database
         scanned[str(relative)] = (_pdf_text(path) if path.suffix == ".pdf"
                                   else path.read_text(encoding="utf-8", errors="replace"))
     scanned["summary"] = json.dumps(built.summary.as_dict(), ensure_ascii=False)
+    return scanned
+
+
+def _leaks(scanned: dict[str, str], values: list[str]) -> list[tuple[str, str]]:
+    return [(name, value) for name, content in scanned.items() for value in values
+            if value in content]
+
+
+def test_the_demo_exports_count_tables_as_a_partner_would_get_them(built: Built) -> None:
+    exports = [built.folder / name for name in built.summary.exports]
+    assert [path.name for path in exports] == [name for name, _, _, _ in pipeline.EXPORTS]
+    for path in exports:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].split(",")[-2:] == ["count", "suppressed"], path.name
+        assert len(lines) > 3
+    hxl = exports[1].read_text(encoding="utf-8").splitlines()
+    assert hxl[1].startswith("#")  # the hashtag row
+
+
+def test_no_identity_in_the_report_or_any_file_but_the_partners_and_the_database(
+        built: Built) -> None:
+    values = _identifying_values()
+    assert len(values) > 1000
+    scanned = _scan(built)
     # The scan finds what it looks for: a partner's file holds the names it was made from.
     testimony = (built.folder / "partner-files" / "syn-testimony.hxl.csv").read_text("utf-8")
     assert sum(value in testimony for value in values) > 50
     assert any(name.endswith(".mapping.yaml") for name in scanned)
     assert sum(name.startswith("report") for name in scanned) == 4
-    leaks = [(name, value) for name, content in scanned.items() for value in values
-             if value in content]
-    assert leaks == []
+    assert sum(name.startswith("exports") for name in scanned) == len(pipeline.EXPORTS)
+    assert _leaks(scanned, values) == []
+    # And it would find one: a name written into an export is caught wherever it is.
+    export = built.folder / built.summary.exports[0]
+    original = export.read_text(encoding="utf-8")
+    planted = next(value for value in values if not value.isascii())
+    try:
+        export.write_text(f"{original}{planted},1,false\n", encoding="utf-8")
+        assert _leaks(_scan(built), values) == [(built.summary.exports[0], planted)]
+    finally:
+        export.write_text(original, encoding="utf-8")

@@ -63,7 +63,7 @@ def test_both_editions_speak_their_language(built: Built) -> None:
                     "Methods appendix", "What the numbers cannot say", "HRW-2013-3"):
         assert heading in english
     for heading in ("연도별·유형별 기록된 행위", "출처들은 어떻게 겹치는가",
-                    "연도별 추정 전체 규모", "권고와 이행 현황", "방법 부록",
+                    "연도별·기간별 추정 전체 규모", "권고와 이행 현황", "방법 부록",
                     "이 수치가 말할 수 없는 것", "강제송환", "유엔난민기구"):
         assert heading in korean, heading
     assert "Stop forcibly returning" in english and "강제송환하는 것을 중단" in korean
@@ -179,7 +179,7 @@ def test_options_and_access(built: Built, tmp_path: Path) -> None:
                                 options={})
     assert not (tmp_path / "viewer").exists()
     bad = [({"region": "Yanji"}, "region: 'Yanji' is a"), ({"region": "Atlantis"},
-                                                             "region: 'Atlantis' is not in"),
+                                                             "region: the place given is not in"),
            ({"language": "fr"}, "language"), ({"period": "2020-2010"}, "ends before")]
     for options, message in bad:
         with pytest.raises((InvalidInput, ValueError), match=message), \
@@ -218,3 +218,52 @@ def test_linked_persons_overlap_when_linkage_gives_histories(built: Built,
     html = made.html.read_text(encoding="utf-8")
     assert "Linked persons by combination of sources" in html
     assert "<td class=\"text\">SYN-MONITOR + SYN-SHELTER</td><td>12</td>" in html
+
+
+def test_estimates_of_periods_are_drawn_beside_the_documented_count(built: Built,
+                                                                    tmp_path: Path) -> None:
+    """People in hiding are estimated by periods of years (a year's lists see too few): the
+    report shows each period inside its own period, with the documented count beside it; one
+    for a province only in that province's report, one reaching past the period not at all."""
+    from sqlalchemy import delete
+
+    from surplace.estimation.models import EstimateRun
+
+    rows = [EstimateRun(subject="persons", stratum={"period": "2019-2021"}, lists=["A", "B"],
+                        method="lcmcr", observed=412, estimate=655.0, lower=540.0, upper=801.0,
+                        details={"label": "LCMCR: latent classes, K=10"}),
+            EstimateRun(subject="persons", stratum={"period": "2022-2024"}, lists=["A", "B"],
+                        method="lcmcr", observed=377, estimate=598.0, lower=480.0, upper=760.0,
+                        details={"label": "LCMCR: latent classes, K=10"}),
+            EstimateRun(subject="persons", stratum={"period": "2019-2021", "province": "CN-JL"},
+                        lists=["A", "B"], method="lcmcr", observed=301, estimate=470.0,
+                        lower=390.0, upper=590.0, details={"label": "LCMCR: latent classes, K=10"}),
+            EstimateRun(subject="persons", stratum={"period": "2012-2025"}, lists=["A", "B"],
+                        method="lcmcr", observed=999, estimate=1500.0, lower=1200.0,
+                        upper=1900.0, details={"label": "LCMCR: latent classes, K=10"})]
+    researcher = built.staff["researcher"]
+    try:
+        with built.unlocked.session() as session:
+            session.add_all(rows)
+        with built.unlocked.session() as session:
+            made = service.make_report(session, actor=researcher, out=tmp_path / "all",
+                                       options={"period": "2019-2024"})
+            jilin = service.make_report(session, actor=researcher, out=tmp_path / "jl",
+                                        options={"period": "2019-2024", "region": "CN-JL"})
+        html = made.html.read_text(encoding="utf-8")
+        for period, observed, estimate, interval in (("2019-2021", "412", "655", "540 – 801"),
+                                                     ("2022-2024", "377", "598", "480 – 760")):
+            assert (f'<tr><td class="text">people · {period}</td><td class="text">LCMCR: '
+                    f"latent classes, K=10</td>\n<td>{observed}</td><td>{estimate}</td>\n"
+                    f"<td>{interval}</td>") in html
+        assert "2012-2025" not in html and "1,500" not in html
+        assert "<th class=\"text\">Year or period</th>" in html
+        assert "People: the latest estimate for 2022-2024" in html
+        svgs = _svgs(html)
+        assert len(svgs) >= made.figures >= 7  # the people's estimates and versus figures too
+        jilin_html = jilin.html.read_text(encoding="utf-8")
+        assert "people · 2019-2021" in jilin_html and "<td>301</td>" in jilin_html
+        assert "people · 2022-2024" not in jilin_html
+    finally:
+        with built.unlocked.session() as session:
+            session.execute(delete(EstimateRun).where(EstimateRun.subject == "persons"))

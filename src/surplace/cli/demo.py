@@ -159,6 +159,8 @@ def _print(summary: DemoSummary) -> None:
         if compared:
             stdout.print(f"People in hiding, {method}: the interval covers the true total in "
                          f"{covered} of {compared} strata.")
+    for miss in summary.misses:
+        stdout.print(f"  missed: {miss}")
     stdout.print(
         f"Cases: {summary.cases.get('opened', 0)} opened, {summary.cases.get('assessed', 0)} "
         f"assessed. Violations: {summary.violations.get('acts', 0)} synthetic acts, "
@@ -170,6 +172,8 @@ def _print(summary: DemoSummary) -> None:
         f"{'intact' if summary.audit.get('intact') else 'BROKEN'}.")
     for report in summary.reports:
         stdout.print(f"Report: {folder / report}")
+    for export in summary.exports:
+        stdout.print(f"Export: {folder / export}")
     users = ", ".join(f"{user['name']} ({user['role']})" for user in summary.users)
     stdout.print(f"Users: {users}. Each has the passphrase and web password "
                  f"'{DEMO_PASSPHRASE}' (synthetic demo only: printed on purpose).")

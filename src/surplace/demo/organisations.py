@@ -1,7 +1,7 @@
 """The organisations that document the hidden population, and the lists they write.
 
-Six synthetic organisations (generic names: no real organisation is meant) each see a different
-slice of the population of :mod:`surplace.demo.population`, and see it unevenly:
+Seven synthetic organisations (generic names: no real organisation is meant) each see a
+different slice of the population of :mod:`surplace.demo.population`, and see it unevenly:
 
 - what they *can* see: provinces, years of activity (with eras of more or less work), and which
   events — ``hiding`` (a person-year in China: a shelter stay, a call), or a stay's end
@@ -14,6 +14,13 @@ slice of the population of :mod:`surplace.demo.population`, and see it unevenly:
   times a factor when an organisation earlier in :data:`ORGANISATIONS` has already documented
   the person during the same stay (the shelter refers people to the hotline; the hotline
   refers those it helped to the testimony archive: positive dependence);
+- who can see the people who stay in hiding: four of the lists see a person only when a stay
+  ends (reaching the South or a third country, being caught), so the people still hiding at
+  the end of a period are seen only by the organisations that meet them in hiding — the
+  shelter network (Jilin and Liaoning only), the hotline and the clinic network. With only one
+  such list in Heilongjiang, or one active in a period, that group is reachable by one list and
+  no capture–recapture estimate can see it (the estimates fell short of the truth by about its
+  size); with the clinic network every group in every stratum can be met by two lists or more;
 - how they write: each follows one of the conventions of :mod:`surplace.linkage.simulate`
   (scripts, romanisations, partial dates, ages, typos), through its public writers, with its
   own missing fields, sex labels and duplicates (the same event written twice);
@@ -169,6 +176,16 @@ ORGANISATIONS: tuple[Organisation, ...] = (
         base=0.3, visibility={"hidden": 0.8, "exposed": 1.2}, duplicate_share=0.06,
         missing={"event_province": 0.15}, id_style="uuid", sex_labels={"F": "여", "M": "남"},
         province_as_code=True, language="ko"),
+    Organisation(
+        code="SYN-CLINIC", name="Synthetic underground clinic network", kind="organisation",
+        reliability="C", convention="hotline", file_format="csv",
+        columns={"record_id": "진료번호", "name": "이름", "sex": "성별", "birth": "생년월일",
+                 "origin": "고향", "event_date": "진료일", "event_place": "진료 지역",
+                 "event_province": "성"},
+        events=frozenset({"hiding"}), provinces=ALL_PROVINCES, eras=((1999, 1.0),), base=0.06,
+        visibility={"hidden": 0.6, "exposed": 1.5}, duplicate_share=0.03,
+        missing={"birth": 0.2, "origin": 0.15, "event_place": 0.1}, id_prefix="CL",
+        sex_labels={"F": "여", "M": "남"}, language="ko"),
 )
 
 

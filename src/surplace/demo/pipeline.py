@@ -2,14 +2,15 @@
 
 :func:`build_demo` makes a fresh demo store through the same paths a real store takes, and
 nothing else: the vault is initialised and the users get key slots and web passwords; the
-simulator (:mod:`surplace.demo.truth`) makes a hidden population and six organisations' lists;
+simulator (:mod:`surplace.demo.truth`) makes a hidden population and seven organisations' lists;
 each list is written as the file that organisation would send (:mod:`.partners`), a mapping is
 proposed for it by ``init_mapping`` and completed where a person would (:mod:`.mappings`), and
 it is imported by ``import_file`` into a source of its own; the records are linked into
 persons by ``link_records``; the hidden total is estimated by period and province of hiding
 (:mod:`.strata`, :mod:`.estimates`) and stored; protection cases are opened for some linked
 persons, interviewed and assessed; synthetic violations are documented; Human Rights Watch's
-recommendations are loaded with evidence; and the briefing is written in English and Korean.
+recommendations are loaded with evidence; the briefing is written in English and Korean; and
+a few count tables are exported (``exports/``) as a partner would be sent them.
 
 Then every result is held against the simulator's truth (:mod:`.compare`): the linkage's
 pairwise F1, and each estimate beside the true total of its stratum and whether its interval
@@ -49,6 +50,8 @@ from surplace.demo.settings import (  # re-exported for callers
 )
 from surplace.estimation import runs
 from surplace.incidents import service as incidents
+from surplace.io.export.schemas import Format, Of
+from surplace.io.export.service import export_aggregate
 from surplace.io.importer import import_file
 from surplace.linkage.models import RecordPerson
 from surplace.linkage.store import link_records
@@ -96,11 +99,14 @@ class DemoSummary:
     link: dict[str, Any] = field(default_factory=dict)
     linkage: dict[str, Any] = field(default_factory=dict)
     estimates: list[compare.Comparison] = field(default_factory=list)
+    #: Why each interval of people in hiding that missed the truth did (:func:`_misses`).
+    misses: list[str] = field(default_factory=list)
     strata: dict[str, int] = field(default_factory=dict)
     cases: dict[str, int] = field(default_factory=dict)
     violations: dict[str, int] = field(default_factory=dict)
     recommendations: dict[str, Any] = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)  # relative to ``folder``
+    exports: list[str] = field(default_factory=list)  # relative to ``folder``
     audit: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -114,7 +120,8 @@ class DemoSummary:
 
     def comparisons(self, *, method: str | None = None, by: str = "period",
                     subject: str = "persons") -> list[compare.Comparison]:
-        """The estimates of ``subject`` stratified ``by`` period (and province) or year."""
+        """The estimates of ``subject`` stratified ``by`` period (by province, and over every
+        province: ``province=all``) or year."""
         return [c for c in self.estimates if c.subject == subject
                 and c.stratum.startswith(f"{by}=") and method in (None, c.method)]
 
@@ -130,9 +137,11 @@ class DemoSummary:
             "imports": [vars(line) for line in self.imports],
             "imported": self.imported, "rejected": self.rejected, "link": self.link,
             "linkage": self.linkage, "strata": self.strata,
-            "estimates": [c.as_dict() for c in self.estimates], "cases": self.cases,
+            "estimates": [c.as_dict() for c in self.estimates], "misses": self.misses,
+            "cases": self.cases,
             "violations": self.violations, "recommendations": self.recommendations,
-            "reports": self.reports, "audit": self.audit, "seconds": self.seconds}
+            "reports": self.reports, "exports": self.exports, "audit": self.audit,
+            "seconds": self.seconds}
 
 
 def _users(unlocked: Unlocked, params: Argon2Parameters) -> list[dict[str, str]]:
@@ -173,14 +182,17 @@ def _import(unlocked: Unlocked, folder: Path, files: list[partners.PartnerFile],
 
 def _estimate_persons(unlocked: Unlocked, scenario: truth.Scenario, seed: int,
                       link_run: str) -> tuple[list[compare.Comparison], dict[str, int]]:
-    """LCMCR and log-linear estimates of the people in hiding by period and province.
+    """LCMCR and log-linear estimates of the people in hiding by period and province, and by
+    period over every province (what the report draws beside the documented count).
 
     Not by year, and not over every year at once: a year's lists see too few people, and
     the lists of different years see different people (one list stopped, another started),
     so both pool people the models take for one population; the simulator's truth showed
-    intervals covering the true total in only a few years. Periods of seven years by
-    province are what the estimators can carry (:mod:`.strata`)."""
+    intervals covering the true total in only a few years. Periods of seven years are what
+    the estimators can carry (:mod:`.strata`)."""
     true = truth.true_totals(scenario, by=("period", "province"), periods=strata.PERIODS)
+    true.update({(period, strata.ALL): n for (period,), n in truth.true_totals(
+        scenario, by=("period",), periods=strata.PERIODS).items()})
     out: list[compare.Comparison] = []
     thin = 0
     with unlocked.session() as session:
@@ -190,10 +202,10 @@ def _estimate_persons(unlocked: Unlocked, scenario: truth.Scenario, seed: int,
             if histories is None:
                 thin += 1
                 continue
+            where = {} if province == strata.ALL else {"province": province}
             stored = estimates.estimate_and_store(
                 session, actor=unlocked.actor, subject="persons", histories=histories,
-                seed=seed + index, stratum={"period": period, "province": province},
-                link_run_id=link_run)
+                seed=seed + index, stratum={"period": period, **where}, link_run_id=link_run)
             out += [_comparison(row, histories.label, true.get((period, province), 0))
                     for row in stored]
     counts = {"strata": len(table.strata), "strata_with_fewer_than_two_lists": thin,
@@ -205,6 +217,48 @@ def _comparison(row: runs.EstimateRunOut, stratum: str, true: int) -> compare.Co
     return compare.Comparison(subject=row.subject, stratum=stratum, method=row.method,
                               observed=row.observed, estimate=row.estimate, lower=row.lower,
                               upper=row.upper, truth=true)
+
+
+#: The count tables the demo exports for partners (file name, of, by, format): what an
+#: advocate would send on, with the export rules' small-cell suppression.
+EXPORTS = (("acts-by-type-and-year.csv", Of.acts, ("act_type", "year"), Format.csv),
+           ("acts-by-province-and-year.hxl.csv", Of.acts, ("province", "year"), Format.hxl),
+           ("persons-by-year-and-sex.hxl.csv", Of.persons, ("year", "sex"), Format.hxl))
+
+
+def _exports(unlocked: Unlocked, folder: Path) -> list[str]:
+    """The aggregate exports (:data:`EXPORTS`), through the export service as ``surplace
+    export aggregate`` writes them; their names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, of, by, fmt in EXPORTS:
+        export_aggregate(unlocked, of=of, by=by, fmt=fmt, out=folder / name, force=True)
+    return [name for name, _, _, _ in EXPORTS]
+
+
+def _misses(scenario: truth.Scenario, found: list[compare.Comparison]) -> list[str]:
+    """Why an interval missed the truth, in counts: which side it fell on, and how many of the
+    stratum's people at most one list could have met (no capture–recapture model sees them).
+    Measured on the scenario with a perfect linkage (the truth's own histories), the
+    latent-class intervals covered every stratum of the default seed; so a miss above the
+    truth is the linkage's (a person split in two is two people on fewer lists), and one below
+    with few such people is what the models do not represent: the lists' dependence
+    (referrals) and people all but invisible to every list."""
+    alone = truth.reachable(scenario, by=("period", "province"), periods=strata.PERIODS)
+    alone.update({(period, strata.ALL): n for (period,), n in truth.reachable(
+        scenario, by=("period",), periods=strata.PERIODS).items()})
+    notes = []
+    for row in found:
+        if row.covered:
+            continue
+        key = tuple(part.split("=", 1)[1] for part in row.stratum.split(", "))
+        side = "below" if (row.upper or row.estimate) < row.truth else "above"
+        one = alone.get(key, 0)
+        why = ("people the linkage split in two count twice and raise the estimate"
+               if side == "above" else "the lists' positive dependence and the all but "
+               "invisible people lower the estimate")
+        notes.append(f"{row.stratum}, {row.method}: the interval lies {side} the true "
+                     f"{row.truth:,}; {one:,} of them could be met by one list at most; {why}.")
+    return notes
 
 
 def _cases(unlocked: Unlocked, *, count: int, seed: int) -> dict[str, int]:
@@ -337,6 +391,7 @@ def build_demo(folder: Path, *, size: int = DEFAULT_SIZE, seed: int = truth.DEFA
         summary.link = linked.as_dict()
         step(5)
         found, summary.strata = _estimate_persons(unlocked, scenario, seed, linked.run_id)
+        summary.misses = _misses(scenario, found)
         step(6)
         summary.cases = _cases(unlocked, count=cases, seed=seed)
         step(7)
@@ -352,6 +407,7 @@ def build_demo(folder: Path, *, size: int = DEFAULT_SIZE, seed: int = truth.DEFA
                                            options={"language": language}, out=report_folder)
                 summary.reports += [str(path.relative_to(folder)) for path in
                                     (made.html, made.pdf)]
+        summary.exports = [f"exports/{name}" for name in _exports(unlocked, folder / "exports")]
         step(10)
         with unlocked.session() as session:
             summary.linkage = compare.linkage_quality(session, actor=unlocked.actor,

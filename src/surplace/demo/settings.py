@@ -10,7 +10,7 @@ USERS = (("admin", "admin"), ("caseworker", "caseworker"), ("researcher", "resea
          ("analyst", "analyst"), ("viewer", "viewer"))
 DEFAULT_SIZE = 2000
 DEFAULT_CASES = 40
-DEFAULT_ACTS = 150
+DEFAULT_ACTS = 500
 EVIDENCE_RETURNS = 3
 STEPS = ("Creating the vault and the staff accounts",
          "Simulating the hidden population and the organisations' lists",
@@ -21,5 +21,5 @@ STEPS = ("Creating the vault and the staff accounts",
          "Opening, interviewing and assessing protection cases",
          "Documenting violations and estimating the undocumented",
          "Loading the recommendations and their evidence",
-         "Writing the report (English and Korean)",
+         "Writing the report (English and Korean) and the count tables",
          "Comparing with the truth and verifying the audit chain")

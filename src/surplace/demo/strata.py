@@ -4,7 +4,7 @@ Why this adapter: :func:`surplace.linkage.histories.person_capture_histories` st
 the record's event year and by the person's *origin* province (the clear ``origin_province``
 column: their home province in the North), while the hidden total the demo estimates is by
 where people hid in China and over periods of several years (a year alone is too small a
-stratum for six lists of a few thousand people). The province of hiding is the record's
+stratum for seven lists of a few thousand people). The province of hiding is the record's
 ``event_province``, which lives in the sealed payload, so it is read here, in an unlocked
 session as any reading of a payload is (each read audited; only the province is kept, and
 only counts leave this module).
@@ -15,7 +15,8 @@ no province (a list that left it empty) takes the province the person's other re
 in that period, else in any period (the most frequent; ties to the first in code order); a
 record with neither a year nor a province anywhere in its person's records cannot be placed
 and is counted in ``unplaced``. A person is captured in a stratum by the lists whose records
-place them there.
+place them there. For a period over every province (:data:`ALL`, what the report draws), a
+person counts once, captured by every list that recorded them somewhere in China then.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ PERIODS: tuple[tuple[str, int, int], ...] = (
     ("1998-2004", 1998, 2004), ("2005-2011", 2005, 2011), ("2012-2018", 2012, 2018),
     ("2019-2025", 2019, 2025))
 PROVINCES = ("CN-JL", "CN-LN", "CN-HL")
+#: The province of a stratum over every province.
+ALL = "all"
 COUNT = "count"
 
 
@@ -50,7 +53,7 @@ class StrataTable:
     lists: list[str]
     unplaced: int = 0
     imputed: int = 0
-    strata: list[tuple[str, str]] = field(default_factory=list)
+    strata: list[tuple[str, str]] = field(default_factory=list)  # (period, province or ALL)
 
     def histories(self, period: str, province: str) -> CaptureHistories | None:
         """The stratum's histories (see :func:`stratum_histories`)."""
@@ -132,11 +135,15 @@ def person_strata(session: Session, *, actor: Actor,
                     continue
                 imputed += 1
             held[(period, province)].add(code)
+        whole: dict[str, set[str]] = defaultdict(set)
         for (period, province), holders in held.items():
             patterns[(period, province, tuple(int(c in holders) for c in lists))] += 1
+            whole[period] |= holders
+        for period, holders in whole.items():
+            patterns[(period, ALL, tuple(int(c in holders) for c in lists))] += 1
     rows = [(period, province, *pattern, count)
             for (period, province, pattern), count in sorted(patterns.items())]
     frame = pd.DataFrame(rows, columns=["period", "province", *lists, COUNT])
-    strata = [(label, province) for label, _, _ in periods for province in provinces]
+    strata = [(label, province) for label, _, _ in periods for province in (*provinces, ALL)]
     return StrataTable(frame=frame, lists=lists, unplaced=unplaced, imputed=imputed,
                        strata=strata)

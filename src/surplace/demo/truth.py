@@ -17,6 +17,9 @@ judged against:
   perfect linkage would give the estimators (``surplace.estimation``), so that the error of an
   estimate can be split into the linkage's and the model's;
 - :func:`summary`: the counts a demo prints (people, records per organisation, documented).
+- :func:`reachable`: how many people in each stratum at most one organisation *could* have
+  documented there (by what it sees, where and when it works, whatever its chance): a
+  capture–recapture estimate cannot see them, which is what explains an interval that misses.
 
 Stratum keys are tuples of the ``by`` values (year as ``int``, period and province as ``str``);
 :func:`stratum_label` spells them as ``surplace.estimation`` labels its strata.
@@ -216,3 +219,23 @@ def summary(scenario: Scenario) -> dict[str, Any]:
             "records": {code: len(rows) for code, rows in scenario.records.items()},
             "documented": len(documented),
             "undocumented": len(scenario.population.persons) - len(documented)}
+
+
+def reachable(scenario: Scenario, *, by: Sequence[str] = ("period", "province"),
+              periods: Sequence[tuple[str, int, int]] = PERIODS) -> dict[Key, int]:
+    """People in hiding by stratum whom at most one organisation could have documented there:
+    no list, or a single one, works where and when they hid and sees what happened to them
+    (a stay's end is seen only by the lists of that fate). Counts only."""
+    _check(by)
+    could: dict[tuple[str, Key], set[str]] = defaultdict(set)
+    for person in scenario.population.persons:
+        for stay in person.stays:
+            for year in stay.years:
+                key = _key(year, stay.province, by, periods)
+                ending = year == stay.end and stay.fate != "hiding"
+                events = ("hiding", stay.fate) if ending else ("hiding",)
+                could[(person.id, key)].update(
+                    org.code for org in scenario.organisations for event in events
+                    if org.can_see(event, year, stay.province))
+    counts: Counter[Key] = Counter(key for (_, key), codes in could.items() if len(codes) < 2)
+    return dict(sorted(counts.items()))

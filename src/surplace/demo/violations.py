@@ -3,8 +3,11 @@
 The generator draws ``n_acts`` acts (forced returns, arrests, detentions, torture …) against
 synthetic persons, each with a type, a day, a province and a perpetrator unit. Each of a few
 synthetic sources sees an act with its own probability, so some acts are seen by several
-sources, some by one, and some by none (those are the undocumented acts estimation is for);
-no act is described by more than three. Each sighting becomes a claim in the source's own
+sources (all four at times, as a well-known return is), some by one, and some by none (those
+are the undocumented acts estimation is for). The sources see acts independently and alike
+(the persons' lists of :mod:`surplace.demo.organisations` are where dependence and
+heterogeneity are simulated), so the acts' estimates are the scenario's control: their
+intervals should cover the true count. Each sighting becomes a claim in the source's own
 words: the day a few days off (within the same month) or only the month, the province, the
 source's own grading. Some persons suffer more than one act, of one type or several; acts of
 the same type against the same person lie at least two months apart, because the counting
@@ -34,7 +37,6 @@ from surplace.records.models import Source
 from surplace.records.schemas import PersonIn
 
 FIRST_DAY, LAST_DAY = date(2019, 1, 1), date(2024, 12, 31)
-MAX_SOURCES_PER_ACT = 3
 MIN_APART = timedelta(days=62)
 
 #: act type: (weight, provinces, perpetrator unit, extension fields of its claims)
@@ -170,8 +172,8 @@ def violations(n_acts: int, *, seed: int, victims: int | None = None) -> Violati
         day = _day(rng, taken.setdefault((victim, act_type), []))
         taken[(victim, act_type)].append(day)
         seen = [source for source in SOURCES if rng.random() < source.sees]
-        rng.shuffle(seen)
-        seen = sorted(seen[:MAX_SOURCES_PER_ACT], key=SOURCES.index)
+        rng.shuffle(seen)  # kept so that a seed draws the same acts as it always did
+        seen = sorted(seen, key=SOURCES.index)
         act = TrueAct(number, victim, act_type, day, rng.choice(provinces), unit,
                       tuple(source.code for source in seen))
         acts.append(act)

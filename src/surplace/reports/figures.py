@@ -30,6 +30,8 @@ COLOURS = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#3
            "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#6d597a", "#b56576", "#355070")
 METHOD_COLOURS = {"lcmcr": "#1b6ca8", "dga": "#d1495b", "loglinear": "#edae49"}
 HIDDEN: dict[str, Any] = {"color": "#dddddd", "hatch": "///", "edgecolor": "#888888"}
+#: The most combinations an overlap figure draws one bar each for.
+MAX_BARS = 14
 
 
 def _fonts() -> list[str]:
@@ -108,13 +110,20 @@ def province_figure(table: Published, names: dict[str, str], words: Strings) -> 
 
 def overlap_figure(overlap: Overlap, title: str, words: Strings) -> str:
     """UpSet-style (Lex et al. 2014, as in :mod:`surplace.estimation.plots`): a bar per
-    published combination of sources over a matrix of which sources it holds; the hidden
-    combinations together as one hatched bar when the total is published."""
-    combos = overlap.published
+    published combination of sources over a matrix of which sources it holds, the largest
+    :data:`MAX_BARS` only (six lists give dozens of combinations, and a figure of all of them
+    shrinks to an unreadable strip on the page: the table beside it lists every one); the
+    hidden and the smaller combinations together as one hatched bar, its height known when the
+    total is published."""
+    combos = overlap.published[:MAX_BARS]
+    folded = overlap.published[MAX_BARS:]
+    others = overlap.hidden + len(folded)
     rest = None
-    if overlap.hidden and overlap.total is not None:
+    if others and overlap.total is not None:
         rest = overlap.total - sum(count for _, count in combos)
-    columns = len(combos) + (1 if overlap.hidden else 0)
+    elif folded:
+        rest = sum(count for _, count in folded)
+    columns = len(combos) + (1 if others else 0)
     lists = overlap.lists
     with _style():
         figure = Figure(figsize=(max(6, 0.45 * columns + 3), 3.2 + 0.3 * len(lists)))
@@ -125,10 +134,14 @@ def overlap_figure(overlap: Overlap, title: str, words: Strings) -> str:
         bars.bar(x[:len(combos)], counts, color=COLOURS[0])
         for xi, count in zip(x, counts, strict=False):
             bars.text(xi, count, f"{count:,}", ha="center", va="bottom", fontsize=7)
-        if overlap.hidden:
-            bars.bar(x[-1], rest or 0, **HIDDEN)
-            bars.text(x[-1], rest or 0, f"{words('overlaps', 'other')} ({overlap.hidden})",
-                      ha="center", va="bottom", fontsize=7, rotation=90)
+        if others:
+            height = rest or 0
+            bars.bar(x[-1], height, **HIDDEN)
+            # Inside a tall bar (it would run above the axes), above a short one.
+            inside = height > 0.5 * max(counts, default=0)
+            bars.text(x[-1], height / 2 if inside else height,
+                      f"{words('overlaps', 'other')} ({others})", ha="center",
+                      va="center" if inside else "bottom", fontsize=7, rotation=90)
         bars.set_ylabel(words("overlaps", "count"))
         bars.set_title(title)
         for j, name in enumerate(lists):
@@ -149,9 +162,14 @@ def _by_year(rows: list[EstimateRow]) -> list[EstimateRow]:
     return [row for row in rows if row.year and row.shown]
 
 
+def _axis(rows: list[EstimateRow], words: Strings) -> str:
+    """"Year", or "Period" when the strata are spans of years ("2019-2025")."""
+    return words("estimates", "period" if any("-" in row.year for row in rows) else "year")
+
+
 def estimates_figure(rows: list[EstimateRow], words: Strings) -> str | None:
-    """Each stored estimate by year with its 95% interval, methods side by side, over the
-    documented count."""
+    """Each stored estimate by year (or period of years) with its 95% interval, methods side by
+    side, over the documented count."""
     shown = _by_year(rows)
     if not shown:
         return None
@@ -174,16 +192,17 @@ def estimates_figure(rows: list[EstimateRow], words: Strings) -> str | None:
             high = [(row.upper - row.estimate) if row.upper is not None else 0 for row in mine]
             colour = METHOD_COLOURS.get(method, COLOURS[(k + 3) % len(COLOURS)])
             axes.errorbar(xs, ys, yerr=[low, high], fmt="o", color=colour, capsize=2,
-                          label=mine[0].label if len(methods) > 1 else method)
+                          label=mine[0].label)
         axes.set_xticks(list(x.values()), years, rotation=90 if len(years) > 12 else 0)
-        axes.set_xlabel(words("estimates", "year"))
+        axes.set_xlabel(_axis(shown, words))
         axes.set_ylabel(words("estimates", "estimate"))
         axes.legend(fontsize=7, frameon=False)
         return _svg(figure)
 
 
 def versus_figure(rows: list[EstimateRow], method: str, words: Strings) -> str | None:
-    """Documented (solid) and estimated-but-undocumented (hatched) by year for one method."""
+    """Documented (solid) and estimated-but-undocumented (hatched) by year (or period) for one
+    method."""
     mine = [row for row in _by_year(rows) if row.method == method]
     if not mine:
         return None
@@ -200,6 +219,6 @@ def versus_figure(rows: list[EstimateRow], method: str, words: Strings) -> str |
         axes.errorbar(x, [row.estimate for row in mine], yerr=error, fmt="none",
                       color="#222222", capsize=3)
         axes.set_xticks(x, [row.year for row in mine], rotation=90 if len(x) > 12 else 0)
-        axes.set_xlabel(words("estimates", "year"))
+        axes.set_xlabel(_axis(mine, words))
         axes.legend(fontsize=7, frameon=False)
         return _svg(figure)

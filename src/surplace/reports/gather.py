@@ -57,9 +57,21 @@ class Scope:
         return [str(year) for year in range(self.start, self.end + 1)]
 
     def covers(self, year: str) -> bool:
-        if not year.isdigit():  # "unknown", or no year at all
+        """Whether a year ("2021") or a span of years ("2019-2025", a stratum of several years)
+        lies within the period; "unknown" or nothing never does."""
+        span = span_of(year)
+        if span is None:
             return False
-        return self.start is None or self.end is None or self.start <= int(year) <= self.end
+        return self.start is None or self.end is None or (
+            self.start <= span[0] and span[1] <= self.end)
+
+
+def span_of(label: str) -> tuple[int, int] | None:
+    """``"2021"`` → (2021, 2021), ``"2019-2025"`` → (2019, 2025); None for anything else."""
+    first, _, last = label.partition("-")
+    if not first.isdigit() or not (last or first).isdigit():
+        return None
+    return int(first), int(last or first)
 
 
 @dataclass
@@ -77,7 +89,7 @@ class Overlap:
 class EstimateRow:
     id: str
     subject: str
-    year: str  # "" for a row over every year
+    year: str  # "2021", a span of years "2019-2025" (a period stratum), or "" for every year
     province: str  # "" for a row over every province
     method: str
     label: str
@@ -133,7 +145,9 @@ def _years_seen(session: Session, actor: Actor, scope: Scope) -> tuple[int, int]
     years = [int(row.key["year"]) for row in counts.count_acts(
         session, actor=actor, by=("year",), province=scope.region).rows
              if row.key["year"] != UNKNOWN]
-    years += [int(row.year) for row in _estimate_runs(session, actor) if row.year.isdigit()]
+    for row in _estimate_runs(session, actor):
+        if row.province == (scope.region or "") and (span := span_of(row.year)) is not None:
+            years += span
     return (min(years), max(years)) if years else None
 
 
@@ -162,7 +176,11 @@ def types_by_year(session: Session, actor: Actor, scope: Scope) -> tuple[Publish
             cells[(act_type, year)] += row.acts
     types = sorted({key[0] for key in cells},
                    key=lambda name: -sum(v for k, v in cells.items() if k[0] == name))
-    years = scope.years() or sorted({key[1] for key in cells})
+    # From the first to the last year with a documented act: a period widened by estimates of
+    # earlier years (people in hiding since 1998, say) would otherwise draw decades of zeros.
+    dated = sorted({int(key[1]) for key in cells})
+    years = [year for year in scope.years() if dated and dated[0] <= int(year) <= dated[-1]] \
+        if scope.years() else [str(year) for year in dated]
     frame = pd.DataFrame(0, index=types, columns=years, dtype="int64")
     for (act_type, year), value in cells.items():
         frame.loc[act_type, year] = value
@@ -271,18 +289,20 @@ def persons_overlap(session: Session, actor: Actor, scope: Scope) -> Overlap | N
 
 
 def _estimate_runs(session: Session, actor: Actor) -> list[EstimateRow]:
-    """Every stored estimate whose stratum is a year, a province, both or neither (per-type
-    estimates are left to the estimates page), newest first."""
+    """Every stored estimate whose stratum is a year or a period of years, a province, both or
+    neither (per-type estimates are left to the estimates page), newest first."""
     found: list[EstimateRow] = []
     offset = 0
     while True:
         page = runs.list_runs(session, actor=actor, limit=runs.MAX_LIMIT, offset=offset)
         for run in page:
-            if (set(run.stratum) - {"year", "province"} or run.subject not in runs.SUBJECTS
+            if (set(run.stratum) - {"year", "period", "province"} or {"year", "period"}
+                    <= set(run.stratum) or run.subject not in runs.SUBJECTS
                     or run.method not in PREFERENCE):
                 continue
             found.append(EstimateRow(
-                id=run.id, subject=run.subject, year=str(run.stratum.get("year", "")),
+                id=run.id, subject=run.subject,
+                year=str(run.stratum.get("year", run.stratum.get("period", ""))),
                 province=str(run.stratum.get("province", "")), method=run.method,
                 label=run.label, observed=run.observed, estimate=run.estimate,
                 lower=run.lower, upper=run.upper, shown=True))

@@ -74,6 +74,7 @@ def _summary(data: gather.ReportData, words: Strings) -> list[str]:
                                            gather.PREFERENCE.index(r.method)
                                            if r.method in gather.PREFERENCE else 99))
         lines.append(words("summary", "estimate", method=best.label,
+                           subject=words("estimates", f"subject_{best.subject}").capitalize(),
                            estimate=f"{best.estimate:,.0f}",
                            lower=f"{best.lower:,.0f}" if best.lower is not None else "–",
                            upper=(f"{best.upper:,.0f}" if best.upper is not None
@@ -81,6 +82,15 @@ def _summary(data: gather.ReportData, words: Strings) -> list[str]:
                            observed=f"{best.observed:,}"))
     else:
         lines.append(words("summary", "no_estimate"))
+    people = [row for row in shown if row.subject == "persons" and row.year]
+    method = gather.preferred(people)
+    if method is not None:
+        latest = max((row for row in people if row.method == method), key=lambda r: r.year)
+        lines.append(words("summary", "persons", period=latest.year, method=latest.label,
+                           estimate=f"{latest.estimate:,.0f}", observed=f"{latest.observed:,}",
+                           lower=f"{latest.lower:,.0f}" if latest.lower is not None else "–",
+                           upper=(f"{latest.upper:,.0f}" if latest.upper is not None
+                                  else words("estimates", "open_upper"))))
     if data.recommendations:
         open_ = sum(item["status"] == "not_implemented" for item in data.recommendations)
         lines.append(words("summary", "recommendations", n=len(data.recommendations),
@@ -174,9 +184,13 @@ def _context(data: gather.ReportData, words: Strings, today: dt.date) -> dict[st
         "province": {"figure": province_svg and render.data_uri(province_svg),
                      "table": data.provinces, "names": provinces},
         "overlaps": overlaps,
-        "estimates": {"rows": rows, "figures": drawn, "versus": versus},
+        "estimates": {"rows": rows, "figures": drawn, "versus": versus,
+                      "year_header": words("estimates", "year_or_period" if any(
+                          "-" in row.year for row in data.estimates) else "year")},
         "recommendations": data.recommendations, "sources": data.sources,
-        "link_run": link_run, "settings": data.estimation_settings,
+        "link_run": link_run,
+        "settings": [{**item, "subject": words("estimates", f"subject_{item['subject']}")}
+                     for item in data.estimation_settings],
         "figure_count": (sum(x is not None for x in (time_svg, province_svg)) + len(overlaps)
                          + len(drawn) + len(versus)),
     }
