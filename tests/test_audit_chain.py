@@ -492,6 +492,16 @@ def test_audit_log_filters(unlocked: Unlocked, settings: Settings) -> None:
     assert len(newest) == 3
     assert newest[0]["seq"] > newest[1]["seq"] > newest[2]["seq"]
     assert newest[0]["seq"] == max(e["seq"] for e in newest)
+    # The next page: each listing adds its own unlock on top, so skipping that one entry
+    # gives back the previous listing's first page.
+    first = _log(settings, "--limit", "4")
+    following = _log(settings, "--limit", "3", "--offset", "1")
+    assert [e["seq"] for e in following] == [e["seq"] for e in first[:3]]
+    assert [e["seq"] for e in _log(settings, "--limit", "2", "--offset", "4")] == [
+        e["seq"] for e in first[2:4]]
+    negative = CliRunner().invoke(app, ["audit", "log", "--offset", "-1"],
+                                  env=cli_env(settings))
+    assert negative.exit_code == 2 and "--offset" in negative.output
 
     table = CliRunner().invoke(app, ["audit", "log", "--action", "create", "--limit", "5"],
                                env=cli_env(settings))

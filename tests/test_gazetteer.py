@@ -117,7 +117,7 @@ def test_places_resolve_by_any_spelling_in_any_script(unlocked: Unlocked) -> Non
 def test_an_unknown_place_is_refused_with_a_suggestion(unlocked: Unlocked) -> None:
     with unlocked.session() as session:
         seed_places(session)
-        with pytest.raises(InvalidInput, match=r"'Hoeryung' is not in the gazetteer; did you "
+        with pytest.raises(InvalidInput, match=r"the place given is not in the gazetteer; did you "
                                                r"mean .*Hoeryong \(KP-09-hoeryong\)"):
             resolve_place(session, "Hoeryung", field="incident.place")
         with pytest.raises(InvalidInput, match="incident.place: a place name or code is required"):

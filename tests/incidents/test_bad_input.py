@@ -50,7 +50,7 @@ def _act(office: Office, **fields: Any) -> dict[str, Any]:
     ({"date_precision": "week"}, "date_precision: 'week' is not a known date precision"),
     ({"victim_status": "deported"}, "victim_status: 'deported' is not a known victim status"),
     ({"handed_to_unit": "kp_bowibu"}, "handed_to_unit: 'kp_bowibu' is not a known perpetrator"),
-    ({"place": "Atlantis"}, "place: 'Atlantis' is not in the gazetteer"),
+    ({"place": "Atlantis"}, "place: the place given is not in the gazetteer"),
     ({"victim": "P-BBBBB-BBBBB"}, "victim: no person 'P-BBBBB-BBBBB'"),
     ({"perpetrators": [{"degree": "ordered"}]}, "perpetrator: give a unit or a person"),
     ({"colour": "red"}, "colour: Extra inputs are not permitted"),

@@ -32,7 +32,7 @@ def test_report_command_usage_errors(built: Built, tmp_path: Path) -> None:
                                          "years such as 2005-2020.")
     bad_region = surplace("report", "--out", str(tmp_path / "r"), "--region", "Atlantis",
                           env=env)
-    assert bad_region.returncode == 1 and "region: 'Atlantis' is not in the gazetteer" in \
+    assert bad_region.returncode == 1 and "region: the place given is not in the gazetteer" in \
         bad_region.stderr
     assert "Traceback" not in bad_period.stderr + bad_region.stderr
     assert not (tmp_path / "r").exists()

@@ -248,5 +248,8 @@ def test_case_page_shows_every_part_of_the_file(
                      "legal aid", "Synthetic legal clinic", "food", "text/plain",
                      "assessment (unhcr", "interview in ko"):
         assert expected in page.text, expected
+    # The assessment section words the engine's outcomes, not its codes.
+    assert re.search(r"Refugee status</dt><dd>(met|not met|undetermined)</dd>", page.text)
+    assert "<dd>established</dd>" not in page.text and "(UNHCR)" in page.text
     sign_in(client, "admin")
     assert "Synthetic interview record." in client.get(f"/cases/{number}").text

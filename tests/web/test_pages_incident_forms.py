@@ -93,8 +93,10 @@ def test_document_an_incident_and_a_forced_return_act(
     for expected in ("forced return (refoulement)", pseudonym,
                      "border police, National Immigration Administration",
                      "direct perpetrator", "handed over to DPRK authorities", SOURCE, ">B2<",
-                     "X-tumen-namyang", "kp_mss", "Synthetic consequences."):
+                     "X-tumen-namyang", "Handed over to</dt><dd>Ministry of State Security",
+                     "Crossing point", "Synthetic consequences."):
         assert expected in shown.text, expected
+    assert "kp_mss" not in shown.text and "handed to unit" not in shown.text
     assert VICTIM_NAME not in shown.text and VICTIM_LATIN not in shown.text
     by_type = client.get("/incidents", params={"act_type": "forced_return"})
     assert f"/incidents/{incident_id}" in by_type.text
@@ -149,6 +151,7 @@ def test_incident_form_redisplays_the_input_with_a_message_beside_each_field(
     nowhere = client.post("/incidents", data=form(client, title="Synthetic", place="Atlantis"))
     assert nowhere.status_code == 422
     assert "gazetteer" in beside(nowhere.text, "place") and 'value="Atlantis"' in nowhere.text
+    assert "Atlantis" not in beside(nowhere.text, "place")  # kept in the field, not repeated
     near = client.post("/incidents", data=form(client, title="Synthetic", place="Tumenn"))
     assert "did you mean" in beside(near.text, "place") and "Tumen" in beside(near.text, "place")
     future = client.post("/incidents", data=form(client, title="Synthetic", date="2999-01-02"))

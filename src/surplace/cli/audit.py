@@ -40,13 +40,16 @@ def log(
     since: Annotated[str | None, typer.Option(help="From this ISO date or time.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this ISO date or time.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
+    offset: Annotated[int, typer.Option(
+        min=0, help="Skip this many of the newest matching entries (the next page).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """List audit entries, newest first, with filters."""
+    """List audit entries, newest first, with filters; ``--offset`` pages through them."""
     with unlocked_store(ctx) as unlocked:
         entries = audit_service.list_entries(
             unlocked, actor_name=actor, action=action, object_type=object_type,
-            object_id=object_id, since=since, until=until, limit=limit)
+            object_id=object_id, since=since, until=until, limit=limit,
+            offset=offset)
     if as_json:
         emit_json([entry.model_dump() for entry in entries])
         return

@@ -86,8 +86,10 @@ def resolve_place(session: Session, reference: str, *, field: str = "place") -> 
 
     Spelling is forgiven (case, spaces, hyphens, apostrophes, breves: see ``place_key``). A code
     wins over names. An unknown reference is refused with the nearest places suggested, an
-    ambiguous one with its candidates. The gazetteer is a few hundred public rows, so they are
-    compared in memory rather than through an index.
+    ambiguous one with its candidates. The refusal does not repeat what was typed: a field
+    meant for a place sometimes receives a person's name, and refusals reach pages and logs.
+    The gazetteer is a few hundred public rows, so they are compared in memory rather than
+    through an index.
     """
     wanted = place_key(reference)
     if not wanted:
@@ -108,11 +110,11 @@ def resolve_place(session: Session, reference: str, *, field: str = "place") -> 
         return next(iter(matches.values()))
     if matches:
         codes = ", ".join(sorted(place.code for place in matches.values()))
-        raise InvalidInput(f"{field}: {reference!r} names more than one place ({codes}); "
+        raise InvalidInput(f"{field}: the spelling given names more than one place ({codes}); "
                            "give the code.")
     nearest: dict[str, Place] = {}
     for key in difflib.get_close_matches(wanted, list(spellings), n=10, cutoff=0.6):
         nearest.setdefault(spellings[key].id, spellings[key])
     hint = ", ".join(f"{place.name_en} ({place.code})" for place in list(nearest.values())[:3])
-    raise InvalidInput(f"{field}: {reference!r} is not in the gazetteer"
+    raise InvalidInput(f"{field}: the place given is not in the gazetteer"
                        + (f"; did you mean {hint}?" if hint else ""))

@@ -30,6 +30,7 @@ from surplace.web.routes import (
     incidents,
     linkage,
     meta,
+    person_forms,
     persons,
     recommendations,
     sources,
@@ -42,6 +43,7 @@ ROUTERS: list[ModuleType] = [
     meta,
     dashboard,
     cases,
+    person_forms,  # before persons: /persons/new is not a person id
     persons,
     incident_forms,  # before incidents: /incidents/new is not an incident id
     incidents,

@@ -28,6 +28,7 @@ from surplace.web import api
 from surplace.web.deps import ActorDep, SessionDep
 from surplace.web.i18n import N_
 from surplace.web.templating import render
+from surplace.web.views_case_work import JURISDICTION_LABELS, OUTCOMES, VERDICTS
 from surplace.web.views_cases import (
     CaseFilters,
     Form,
@@ -135,9 +136,12 @@ def _new_form(request: Request, form: Form, *, status_code: int = 200) -> Respon
 
 
 @router.get("/cases/new")
-def case_new(request: Request, actor: ActorDep) -> Response:
+def case_new(request: Request, actor: ActorDep, person: str | None = None) -> Response:
+    """The form, with the principal chosen when ``person`` (an id: the "register a person"
+    form comes back here with the new person's) is given."""
     require(actor, "case.write")
-    return _new_form(request, Form(values={"risk": "normal", "organisation": "local"}))
+    return _new_form(request, Form(values={"risk": "normal", "organisation": "local",
+                                           "principal": text(person) or ""}))
 
 
 @router.post("/cases/new")
@@ -172,6 +176,7 @@ def _case_page(request: Request, session: Any, actor: Any, case_id: str,
         evidence=[entry for entry in timeline if entry.kind == "evidence"],
         steps=flow.allowed_from(case.status) if actor.can("case.write") else [],
         outcomes=list(flow.outcomes), modalities=list(flow.modalities),
+        engine_outcomes=OUTCOMES, jurisdictions=JURISDICTION_LABELS, verdicts=VERDICTS,
         form=form or Form(), term=term_labeller(locale))
 
 
