@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from surplace.assessment.models import Assessment, AssessmentReview
 from surplace.cases.models import Case, CaseMember, CaseTransition, Consent, Interview
 from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
 from surplace.config import Settings
+from surplace.demo import formats
 from surplace.evidence.blobs import BlobStore
 from surplace.evidence.models import CustodyEntry, Evidence
 from surplace.incidents.models import (
@@ -34,9 +36,11 @@ from surplace.incidents.models import (
     Incident,
     Information,
 )
+from surplace.io.mapping import init_mapping
 from surplace.io.models import ImportBatch
 from surplace.linkage.models import LinkDecision
 from surplace.records import service as records_service
+from surplace.records.intake import Intake, RecordIn, content_digest
 from surplace.records.models import Person, Record, Source
 from surplace.records.schemas import NameIn, PersonIn
 from surplace.store.engine import Store
@@ -48,9 +52,12 @@ from surplace.vault.exceptions import WrongPassphrase
 from surplace.vault.fields import SENSITIVE_FIELDS
 from surplace.vault.keyring import Keyring
 from surplace.vault.models import KeyGeneration, KeySlot, VaultState
-from surplace.vault.rotation import rotate, sealed_tables, vault_status
+from surplace.vault.rotation import KEYED_DIGESTS, rotate, sealed_tables, vault_status
 from surplace.vault.service import Unlocked
 from tests.conftest import PASSPHRASE, TEST_ARGON2, cli_env
+from tests.io.test_import_support import office, run_import
+
+__all__ = ["office"]
 
 WORKER_PASSPHRASE = "the worker's own passphrase"
 
@@ -78,10 +85,10 @@ def populate(unlocked: Unlocked, persons: int = 12) -> None:
                         contact="Signal", description="Border contact")
         session.add(source)
         session.flush()
-        record = Record(source_id=source.id, content_digest=hashlib.sha256(b"r").digest(),
-                        payload={"name": "Ri", "seen": "2024"})
-        session.add(record)
-        session.flush()
+        # Through the importer's intake, so that the content digest is a keyed one.
+        Intake(session, actor=actor, source_id=source.id).add(
+            [RecordIn(source_row="row-1", payload={"name": "Ri", "seen": "2024"})])
+        record = session.scalars(select(Record).where(Record.source_id == source.id)).one()
         session.add(LinkDecision(record_a_id=record.id, record_b_id=record.id,
                                  decision="accept", actor_id=actor.user_id, note="Same woman"))
         case = Case(case_number="C-1", principal_id=first.id, summary="Claim summary",
@@ -169,7 +176,8 @@ def snapshot(unlocked: Unlocked) -> dict[tuple[str, str, str], Any]:
 
 
 def versions(store: Store) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-    """Envelope versions per sealed column, and index version bytes per index column."""
+    """Envelope versions per sealed column, and version bytes per blind-index column and per
+    keyed digest column."""
     sealed: dict[str, set[int]] = {}
     indexes: dict[str, set[int]] = {}
     with store.session() as session:
@@ -181,7 +189,17 @@ def versions(store: Store) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
                 if field.index is not None:
                     indexes[name] = {bytes(v)[0] for v in session.scalars(
                         select(field.index).where(field.index.is_not(None)))}
+            for digest in item.digests:
+                indexes[f"{item.name}.{digest.column.name}"] = {
+                    bytes(v)[0] for v in session.scalars(select(digest.column))}
     return sealed, indexes
+
+
+def digests_held(store: Store) -> dict[str, bytes]:
+    """record id → its content digest as stored."""
+    with store.session() as session:
+        return {r: bytes(d) for r, d in session.execute(select(Record.id,
+                                                               Record.content_digest))}
 
 
 def state(store: Store) -> VaultState:
@@ -194,8 +212,11 @@ def state(store: Store) -> VaultState:
 def test_rotation_reseals_every_sensitive_column(unlocked: Unlocked) -> None:
     populate(unlocked)
     before = snapshot(unlocked)
-    sealed_before, _ = versions(unlocked.store)
+    sealed_before, keyed_before = versions(unlocked.store)
     assert all(found == {1} for found in sealed_before.values()), "every column has a value"
+    keyed = {f"{d.table}.{d.column}" for d in KEYED_DIGESTS}
+    assert keyed <= set(keyed_before)
+    assert all(keyed_before[name] == {1} for name in keyed), "every keyed digest has a value"
     progress: list[tuple[int, int]] = []
 
     report = rotate(unlocked, passphrase=PASSPHRASE, batch_size=5,
@@ -209,9 +230,14 @@ def test_rotation_reseals_every_sensitive_column(unlocked: Unlocked) -> None:
     assert set(sealed_after) == {f"{f.table}.{f.attribute}" for f in SENSITIVE_FIELDS}
     assert all(found == {2} for found in sealed_after.values()), sealed_after
     assert indexes_after and all(found == {2} for found in indexes_after.values())
+    assert keyed <= set(indexes_after)
 
     fresh = vault_service.unlock(unlocked.store, user_name="admin", passphrase=PASSPHRASE)
     assert snapshot(fresh) == before
+    with fresh.session() as session:
+        for record in session.scalars(select(Record)):
+            assert record.content_digest == content_digest(
+                fresh.keyring.get(2), source_row=record.source_row, payload=record.payload)
     only_new = Unlocked(unlocked.store, Keyring(fresh.keyring.store_id,
                                                 [fresh.keyring.get(2)]), fresh.actor)
     with only_new.session() as session:
@@ -430,3 +456,48 @@ def test_a_session_unlocked_before_a_rotation_cannot_seal_under_the_old_key(
     with fresh.session() as session:
         person = records_service.register_person(session, actor=fresh.actor, data=data)
         assert person.id
+
+
+def test_a_file_imported_before_a_rotation_is_recognised_after_it(office: Unlocked,
+                                                                  tmp_path: Path) -> None:
+    rows = formats.people(60, seed=31)
+    path = formats.write_csv(tmp_path / "list.csv", rows)
+    mapping, _ = init_mapping(path)
+    assert run_import(office, path, mapping).imported == 60
+    held_before = digests_held(office.store)
+
+    rotate(office, passphrase=PASSPHRASE, batch_size=7)
+
+    after = vault_service.unlock(office.store, user_name="admin", passphrase=PASSPHRASE)
+    assert after.keyring.versions == [2]  # the old generation's digest key is out of reach
+    rekeyed = digests_held(office.store)
+    assert rekeyed.keys() == held_before.keys()
+    assert all(d[0] == 2 and d != held_before[r] for r, d in rekeyed.items())
+    again = run_import(after, path, mapping)
+    assert (again.imported, again.skipped, again.rejected) == (0, 60, 0)
+    # A corrected row still supersedes the record it corrects.
+    rows[4] = {**rows[4], "birth": "1969-03-04"}
+    corrected = run_import(after, formats.write_csv(tmp_path / "fixed.csv", rows), mapping)
+    assert (corrected.imported, corrected.superseding, corrected.skipped) == (1, 1, 59)
+
+
+def test_an_import_between_interrupted_and_resumed_rotation_is_recognised(
+        office: Unlocked, tmp_path: Path) -> None:
+    rows = formats.people(40, seed=32)
+    path = formats.write_csv(tmp_path / "list.csv", rows)
+    mapping, _ = init_mapping(path)
+    run_import(office, path, mapping)
+
+    def stop(done: int, total: int) -> None:
+        if len({d[0] for d in digests_held(office.store).values()}) > 1:
+            raise Interrupted  # some records re-keyed, some not
+
+    with pytest.raises(Interrupted):
+        rotate(office, passphrase=PASSPHRASE, batch_size=3, on_progress=stop)
+    during = vault_service.unlock(office.store, user_name="admin", passphrase=PASSPHRASE)
+    assert {d[0] for d in digests_held(office.store).values()} == {1, 2}
+    assert run_import(during, path, mapping).imported == 0
+    rotate(during, passphrase=PASSPHRASE, batch_size=3)
+    after = vault_service.unlock(office.store, user_name="admin", passphrase=PASSPHRASE)
+    assert {d[0] for d in digests_held(office.store).values()} == {2}
+    assert run_import(after, path, mapping).imported == 0

@@ -144,3 +144,33 @@ def test_enormous_values_and_control_characters_are_refused() -> None:
         check_text("\x1b[31m")
     with pytest.raises(ValueProblem, match="wrong encoding"):
         check_text("caf\ufffd")
+
+
+def test_two_digit_years_only_when_the_caller_asks() -> None:
+    with pytest.raises(ValueProblem, match="not a date"):
+        parse_date("85.3.2", today=TODAY)  # an import keeps refusing them
+    for text in ("85.3.2", "02.03.85", "02/03/85", "85년 3월 2일"):
+        assert parse_date(text, today=TODAY, short_years=True) == PartialDate(1985, 3, 2)
+    assert parse_date("07.1.5", today=TODAY, short_years=True) == PartialDate(2007, 1, 5)
+
+
+def test_an_age_may_name_the_date_it_was_given_on() -> None:
+    read = parse_date("38 at 2023-05-01", ages=True, today=TODAY)
+    assert (read.age, read.year) == (38, 2023)
+    with pytest.raises(ValueProblem, match="the date the age was given in: day 30") as refused:
+        parse_date("38 at 2023-02-30", ages=True, today=TODAY)
+    assert "2023" not in refused.value.reason
+
+
+def test_linkage_reads_dates_through_the_same_reader() -> None:
+    from surplace.linkage.dates import DateKey
+    from surplace.linkage.dates import parse_date as linkage_date
+
+    # Forms only the import's reader knew before it became the one reader.
+    assert linkage_date("二〇〇三年四月五日", reference_year=2024) == DateKey(2003, 2003, 4, 5)
+    assert linkage_date("5 April 2003", reference_year=2024) == DateKey(2003, 2003, 4, 5)
+    assert linkage_date("２００３－０４", reference_year=2024) == DateKey(2003, 2003, 4)
+    # What the import writes to a payload, the linkage reads back.
+    for text in ("2003-04-05", "2003-04", "2003", "age 42 in 2021"):
+        written = parse_date(text, ages=True, today=TODAY).normalised()
+        assert linkage_date(written, reference_year=2024) is not None

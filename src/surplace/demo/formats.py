@@ -254,11 +254,18 @@ def _iso_birth(text: str) -> str:
     return when.normalised() if when.day is not None else ""
 
 
-def form_submissions(count: int, *, seed: int = 1) -> list[dict[str, Any]]:
-    """Synthetic submissions common to both forms: a person and 0–3 relatives."""
+DOCUMENT_KINDS = ("school record", "birth certificate", "household register")
+
+
+def form_submissions(count: int, *, seed: int = 1,
+                     documents: bool = False) -> list[dict[str, Any]]:
+    """Synthetic submissions common to both forms: a person and 0–3 relatives; with
+    ``documents``, each relative has 0–2 documents (a repeat inside the repeat), drawn apart so
+    that the rest is the same with or without them."""
     from surplace.demo.names import synthetic_name
 
     rng = random.Random(seed + 7919)  # noqa: S311 - synthetic data
+    papers = random.Random(seed + 104729)  # noqa: S311 - synthetic data
     out = []
     for number, row in enumerate(people(count, seed=seed, lists=("hotline", "shelter")), 1):
         relatives = []
@@ -268,6 +275,10 @@ def form_submissions(count: int, *, seed: int = 1) -> list[dict[str, Any]]:
                               "sex": rng.choice(list(SEXES)), "age": age,
                               "birth": f"{2023 - age}-{rng.randint(1, 12):02d}-"
                                        f"{rng.randint(1, 28):02d}"})
+            if documents:
+                relatives[-1]["documents"] = [
+                    {"kind": papers.choice(DOCUMENT_KINDS), "name": relatives[-1]["name"],
+                     "birth": relatives[-1]["birth"]} for _ in range(papers.choice((0, 1, 2)))]
         out.append({
             "number": number, "uuid": _uuid(rng), "name": row["name"],
             "sex": {"F": "female", "M": "male"}.get(row["sex"], ""),
@@ -293,6 +304,11 @@ def _kobo_record(item: dict[str, Any]) -> dict[str, Any]:
         record["household/member"] = [
             {"household/member/name": r["name"], "household/member/sex": r["sex"],
              "household/member/age": str(r["age"])} for r in item["relatives"]]
+        for member, relative in zip(record["household/member"], item["relatives"], strict=True):
+            if relative.get("documents"):
+                member["household/member/document"] = [
+                    {f"household/member/document/{k}": v for k, v in paper.items()}
+                    for paper in relative["documents"]]
     record.update({
         "__version__": "vSynthetic1", "meta/instanceID": f"uuid:{item['uuid']}",
         "_xform_id_string": KOBO_FORM_ID, "_uuid": item["uuid"], "_attachments": [],
@@ -353,7 +369,12 @@ def write_kobo_xlsx(path: Path, submissions: list[dict[str, Any]]) -> Path:
     members.append(["household/member/name", "household/member/sex", "household/member/age",
                     "_index", "_parent_table_name", "_parent_index", "_submission__id",
                     "_submission__uuid", "_submission__submission_time"])
-    child = 0
+    papers = book.create_sheet("document") if any(
+        r.get("documents") for item in submissions for r in item["relatives"]) else None
+    if papers is not None:  # nested in the members' sheet
+        papers.append([f"household/member/document/{k}" for k in ("kind", "name", "birth")] +
+                      ["_index", "_parent_table_name", "_parent_index", "_submission__uuid"])
+    child = paper = 0
     for index, item in enumerate(submissions, start=1):
         main.append(_kobo_main_row(index, item))
         for relative in item["relatives"]:
@@ -361,6 +382,11 @@ def write_kobo_xlsx(path: Path, submissions: list[dict[str, Any]]) -> Path:
             members.append([relative["name"], relative["sex"], relative["age"], child,
                             KOBO_FORM_ID, index, 100000 + item["number"], item["uuid"],
                             item["submitted"]])
+            for document in relative.get("documents", []):
+                paper += 1
+                assert papers is not None
+                papers.append([document["kind"], document["name"], document["birth"], paper,
+                               "member", child, item["uuid"]])
     book.save(path)
     return path
 
@@ -373,8 +399,22 @@ _ODK_MAIN = ["SubmissionDate", "meta-instanceID", "person-name", "person-sex", "
 
 def write_odk_csv(folder: Path, submissions: list[dict[str, Any]]) -> Path:
     """ODK Central's CSV export: ``FORM.csv`` and ``FORM-children.csv`` (``PARENT_KEY``,
-    ``KEY``); returns the main file."""
+    ``KEY``), and ``FORM-documents.csv`` (joined to the children's ``KEY``) when relatives have
+    documents; returns the main file."""
     main_path = folder / f"{ODK_FORM_ID}.csv"
+    papers = [(f"uuid:{item['uuid']}/children[{index}]", paper) for item in submissions
+              for index, relative in enumerate(item["relatives"], start=1)
+              for paper in relative.get("documents", [])]
+    if papers:
+        with (folder / f"{ODK_FORM_ID}-documents.csv").open("w", encoding="utf-8",
+                                                            newline="") as handle:
+            documents = csv.writer(handle)
+            documents.writerow(["kind", "name", "birth", "PARENT_KEY", "KEY"])
+            counts: dict[str, int] = {}
+            for parent, paper in papers:
+                counts[parent] = counts.get(parent, 0) + 1
+                documents.writerow([paper["kind"], paper["name"], paper["birth"], parent,
+                                    f"{parent}/documents[{counts[parent]}]"])
     with main_path.open("w", encoding="utf-8", newline="") as main, \
             (folder / f"{ODK_FORM_ID}-children.csv").open("w", encoding="utf-8",
                                                           newline="") as kids:
@@ -410,7 +450,9 @@ def write_odk_json(path: Path, submissions: list[dict[str, Any]]) -> Path:
                          "deviceId": None, "edits": 0, "formVersion": "1"}}
         if item["relatives"]:
             record["children"] = [{"name": r["name"], "sex": r["sex"], "birth": r["birth"],
-                                   "__id": f"{key}-{n}"}
+                                   "__id": f"{key}-{n}",
+                                   **({"documents": r["documents"]} if r.get("documents")
+                                      else {})}
                                   for n, r in enumerate(item["relatives"], start=1)]
         value.append(record)
     path.write_text(json.dumps({"@odata.context": "synthetic", "value": value},

@@ -10,7 +10,8 @@ an origin the gazetteer does not know is kept as written and counted, not reject
 year.
 
 A row is all or nothing: any problem in it rejects it whole (and its repeat entries, which
-copy its fields); a repeat entry's own problem rejects only that entry.
+copy its fields); a repeat entry's own problem rejects only that entry, and the entries nested
+in it (household → members → documents, to any depth).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from surplace.io.mapping import Mapping, RepeatMapping
 from surplace.io.readers.base import Problem, Row
 from surplace.io.values import (
     UNKNOWN,
-    PartialDate,
     ValueProblem,
     check_text,
     is_blank,
@@ -40,6 +40,15 @@ from surplace.records.intake import ProvinceIndex, RecordIn
 _MEMO_LIMIT = 100_000
 SOURCE_ROW_LIMIT = 128  # Record.source_row is String(128)
 _FLAG_TRUE = {"1", "true", "yes"}
+_UNKNOWN_LONGEST = max(map(len, UNKNOWN))
+
+
+def _as_extra(row: Row) -> dict[str, Any]:
+    """An entry of a group the mapping leaves out, as its parent's extra keeps it."""
+    if not row.children:
+        return row.values
+    return {**row.values, **{group: [_as_extra(child) for child in children]
+                             for group, children in row.children.items()}}
 
 
 @dataclass(slots=True)
@@ -73,17 +82,36 @@ class Converter:
         self.split = {column: base for base, columns in mapping.select_multiple.items()
                       for column in columns}
         self._places = ProvinceIndex(session)
+        self._origins: dict[str, str | None] = {}
         self._provinces: dict[str, str | ValueProblem] = {}
+        # column → (field or extra/ignore, its kind), per table: resolved once, not per cell.
+        self._plans: dict[int, dict[str, tuple[str, str]]] = {}
         self._reference = mapping.age_reference
         self._today = date.today()
         # Lists repeat their dates (arrest dates, common birth dates): each text is read once.
-        self._dates: dict[tuple[str, str, int | None], PartialDate | ValueProblem] = {}
+        # (normalised, birth year, year) or the problem, by (kind, text, reference year)
+        self._dates: dict[tuple[str, str, int | None],
+                          tuple[str, int | None, int | None] | ValueProblem] = {}
 
     # --- cells ----------------------------------------------------------------------------
 
     def _province_of(self, text: str) -> str | None:
-        """The ISO 3166-2 province of a place the gazetteer knows, else None."""
-        return self._places.province(text)
+        """The ISO 3166-2 province of a place the gazetteer knows, else None (remembered:
+        lists name the same few hundred places again and again)."""
+        origins = self._origins
+        if text not in origins:
+            if len(origins) > _MEMO_LIMIT:
+                origins.clear()
+            origins[text] = self._places.province(text)
+        return origins[text]
+
+    def _plan(self, columns: dict[str, str]) -> dict[str, tuple[str, str]]:
+        plan = self._plans.get(id(columns))
+        if plan is None:
+            plan = {column: (target, FIELDS[target].kind if target in FIELDS else target)
+                    for column, target in columns.items()}
+            self._plans[id(columns)] = plan
+        return plan
 
     def _province(self, text: str) -> str:
         if text not in self._provinces:
@@ -138,8 +166,9 @@ class Converter:
         when = self._dates.get(key)
         if when is None:
             try:
-                when = parse_date(text, order=self.mapping.date_order, ages=kind == "birth",
+                read = parse_date(text, order=self.mapping.date_order, ages=kind == "birth",
                                   reference_year=reference, today=self._today)
+                when = (read.normalised(), read.birth_year, read.year)
             except ValueProblem as problem:
                 when = problem
             if len(self._dates) > _MEMO_LIMIT:
@@ -147,11 +176,11 @@ class Converter:
             self._dates[key] = when
         if isinstance(when, ValueProblem):
             raise when
-        out[name] = when.normalised()
+        out[name] = when[0]
         if name == "birth":
-            clear["birth_year"] = when.birth_year
+            clear["birth_year"] = when[1]
         elif name == "event_date":
-            clear["event_year"] = when.year
+            clear["event_year"] = when[2]
 
     def _fields(self, values: dict[str, str], columns: dict[str, str], problems: list[Problem],
                 payload: dict[str, Any], clear: dict[str, Any],
@@ -162,22 +191,32 @@ class Converter:
         extra: dict[str, Any] = {}
         folded: dict[str, list[str]] = {}
         limit = self.mapping.max_field_chars
+        plan = self._plan(columns)
+        unmapped = (self.mapping.unmapped, self.mapping.unmapped)
+        split = self.split
         for column, raw in values.items():
-            try:
-                text = check_text(raw, limit=limit)
-            except ValueProblem as problem:
-                problems.append(Problem(column, problem.reason, raw))
-                continue
-            if column in self.split:
+            # check_text's rules, without its regular expression for the usual printable cell
+            if raw.isprintable() and len(raw) <= limit and "\ufffd" not in raw:
+                text = raw.strip()
+            else:
+                try:
+                    text = check_text(raw, limit=limit)
+                except ValueProblem as problem:
+                    problems.append(Problem(column, problem.reason, raw))
+                    continue
+            if split and column in split:
                 if text.casefold() in _FLAG_TRUE:
-                    folded.setdefault(self.split[column], []).append(
-                        column.rsplit("/", 1)[-1])
+                    folded.setdefault(split[column], []).append(column.rsplit("/", 1)[-1])
                 continue
-            target = columns.get(column, self.mapping.unmapped)
-            if target == IGNORE or not text or text.casefold() in UNKNOWN:
+            target, kind = plan.get(column, unmapped)
+            if kind == IGNORE or not text or (len(text) <= _UNKNOWN_LONGEST
+                                              and text.casefold() in UNKNOWN):
                 continue
-            if target == EXTRA:
+            if kind == EXTRA:
                 extra[column] = text
+                continue
+            if kind == "text" or (kind == "place" and target != "origin"):
+                payload[target] = text  # as written: nothing for as_written
                 continue
             try:
                 self._field(target, text, values if parent is None else parent, payload,
@@ -211,50 +250,83 @@ class Converter:
         payload: dict[str, Any] = {}
         clear: dict[str, Any] = {}
         self._fields(row.values, self.mapping.columns, problems, payload, clear)
-        unmapped_groups = {g: c for g, c in row.children.items() if g not in self.mapping.repeats}
-        for group, children in unmapped_groups.items():
-            payload.setdefault("extra", {})[group] = [child.values for child in children]
+        self._unmapped(row, payload)
         if problems:
             self._reject(result, label, problems)
-            for group, children in row.children.items():
-                if group in self.mapping.repeats:
-                    for index, _ in enumerate(children, start=1):
-                        result.rejects.append(Reject(f"{label} {group}[{index}]", "", "",
-                                                     "its parent row was rejected"))
-                        result.rejected += 1
+            self._reject_below(result, label, None, row.children)
             return result
         if self.mapping.parent_record:
             result.records.append(self._record(identity, payload, clear))
             result.unresolved_origins += bool(clear.get("_unresolved"))
-        for group, children in row.children.items():
-            repeat = self.mapping.repeats.get(group)
-            if repeat is not None:
-                self._children(result, label, identity, group, children, repeat, payload,
-                               clear, row.values)
+        self._below(result, label, identity, None, row.children, payload, clear, row.values)
         return result
 
-    def _children(self, result: Converted, label: str, identity: str | None, group: str,
-                  children: list[Row], repeat: RepeatMapping, parent: dict[str, Any],
-                  parent_clear: dict[str, Any], parent_values: dict[str, str]) -> None:
-        for index, child in enumerate(children, start=1):
-            where = f"{label} {group}[{index}]"
-            problems = list(child.problems)
-            payload = {name: parent[name] for name in repeat.copy_fields if name in parent}
-            clear = {key: parent_clear[key] for key in self._copied_clear(repeat)
-                     if key in parent_clear and not (key in ("origin_province", "_unresolved")
-                                                     and "origin" in repeat.columns.values())}
-            self._fields(child.values, repeat.columns, problems, payload, clear,
-                         parent=parent_values)
-            if problems:
-                self._reject(result, where, problems)
+    def _unmapped(self, row: Row, payload: dict[str, Any]) -> None:
+        """The row's repeat groups the mapping leaves out, kept in its extra (with whatever is
+        nested in them), not dropped."""
+        for group, children in row.children.items():
+            if group not in self.mapping.repeats:
+                payload.setdefault("extra", {})[group] = [_as_extra(child) for child in children]
+
+    @staticmethod
+    def _step(group: str, parent_group: str | None) -> str:
+        """A nested group's name below its parent's (KoBoToolbox's keys repeat the path)."""
+        if parent_group is not None and group.startswith(parent_group + "/"):
+            return group[len(parent_group) + 1:]
+        return group
+
+    def _below(self, result: Converted, where: str, source_row: str | None,
+               parent_group: str | None, groups: dict[str, list[Row]], parent: dict[str, Any],
+               parent_clear: dict[str, Any], values: dict[str, str]) -> None:
+        """The records of the mapped repeat groups of one row or entry, and of the groups
+        nested in their entries, to any depth. ``where`` and ``source_row`` say where the
+        entry is: "3 household/member[2]/document[1]" in the rejects file (row 3, its second
+        member's first document), "<identity>/household/member[2]/document[1]" as the
+        record's source row. ``values`` are the main row's, where an age finds its
+        reference."""
+        for group, children in groups.items():
+            repeat = self.mapping.repeats.get(group)
+            if repeat is None:
+                continue  # kept in the parent's extra
+            step = self._step(group, parent_group)
+            for index, child in enumerate(children, start=1):
+                here = (f"{where} {step}[{index}]" if parent_group is None
+                        else f"{where}/{step}[{index}]")
+                problems = list(child.problems)
+                payload = {name: parent[name] for name in repeat.copy_fields if name in parent}
+                clear = {key: parent_clear[key] for key in self._copied_clear(repeat)
+                         if key in parent_clear
+                         and not (key in ("origin_province", "_unresolved")
+                                  and "origin" in repeat.columns.values())}
+                self._fields(child.values, repeat.columns, problems, payload, clear,
+                             parent=values)
+                self._unmapped(child, payload)
+                row_id = None if source_row is None else f"{source_row}/{step}[{index}]"
+                if row_id is not None and len(row_id) > SOURCE_ROW_LIMIT:
+                    problems.append(Problem(
+                        "", f"the identity is longer than {SOURCE_ROW_LIMIT} characters"))
+                if problems:
+                    self._reject(result, here, problems)
+                    self._reject_below(result, here, group, child.children)
+                    continue
+                result.records.append(self._record(row_id, payload, clear))
+                result.unresolved_origins += bool(clear.get("_unresolved"))
+                self._below(result, here, row_id, group, child.children, payload, clear,
+                            values)
+
+    def _reject_below(self, result: Converted, where: str, parent_group: str | None,
+                      groups: dict[str, list[Row]]) -> None:
+        """The entries of mapped groups below a rejected row or entry: rejected with it."""
+        for group, children in groups.items():
+            if group not in self.mapping.repeats:
                 continue
-            source_row = None if identity is None else f"{identity}/{group}[{index}]"
-            if source_row is not None and len(source_row) > SOURCE_ROW_LIMIT:
-                self._reject(result, where, [Problem(
-                    "", f"the identity is longer than {SOURCE_ROW_LIMIT} characters")])
-                continue
-            result.records.append(self._record(source_row, payload, clear))
-            result.unresolved_origins += bool(clear.get("_unresolved"))
+            step = self._step(group, parent_group)
+            for index, child in enumerate(children, start=1):
+                here = (f"{where} {step}[{index}]" if parent_group is None
+                        else f"{where}/{step}[{index}]")
+                result.rejects.append(Reject(here, "", "", "its parent row was rejected"))
+                result.rejected += 1
+                self._reject_below(result, here, group, child.children)
 
     @staticmethod
     def _copied_clear(repeat: RepeatMapping) -> list[str]:
@@ -263,6 +335,10 @@ class Converter:
             keys += ["origin_province", "_unresolved"]
         if "event_date" in repeat.copy_fields:
             keys.append("event_year")
+        if "sex" in repeat.copy_fields:
+            keys.append("sex")
+        if "birth" in repeat.copy_fields:
+            keys.append("birth_year")
         return keys
 
     def _identity(self, row: Row, problems: list[Problem]) -> str | None:

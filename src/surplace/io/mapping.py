@@ -24,9 +24,17 @@ repeat groups become records::
       household/member:        # each entry is one observed person: one record
         columns: {household/member/name: name, household/member/age: birth}
         copy: [origin, event_date]     # fields copied in from the parent row
+      household/member/document:       # a repeat inside a repeat: one record per document
+        columns: {household/member/document/name: name}
+        copy: [sex]                    # copied from the member the document belongs to
 
 Every key is checked (pydantic) and a wrong one is named with the closest right one. A column
 the mapping does not name goes to ``payload["extra"]`` unless ``unmapped: ignore``.
+
+Repeat groups nest to any depth. In a JSON export the nesting is the file's; a group in a file
+of its own (ODK Central's CSV) names the group it is nested in with ``parent:``. A nested
+group's entries copy from the entry they belong to, and a group left out of ``repeats`` is kept,
+with whatever is nested in it, in its parent's ``extra``.
 :func:`init_mapping` (see :mod:`surplace.io.propose`) writes a first version from a file.
 """
 
@@ -87,6 +95,8 @@ class RepeatMapping(BaseModel):
     file: str | None = None
     parent_key: str = "KEY"
     key: str = "PARENT_KEY"
+    #: The group this group's file is nested in (its ``parent_key`` is that file's column).
+    parent: str | None = None
 
     @field_validator("columns")
     @classmethod
@@ -181,6 +191,21 @@ class Mapping(BaseModel):
         if not self.parent_record and not self.repeats:
             raise ValueError("parent_record is false but no repeat group is mapped: the "
                              "import would make no record")
+        for group, repeat in self.repeats.items():
+            if repeat.parent is None:
+                continue
+            above = self.repeats.get(repeat.parent)
+            if above is None or above.file is None or repeat.file is None:
+                raise ValueError(f"repeats.{group}.parent: {repeat.parent!r} is not a mapped "
+                                 "repeat group with a file of its own (parent is for groups "
+                                 "in files of their own)")
+            seen = {group}
+            while above is not None and above.parent is not None:
+                if above.parent in seen:
+                    raise ValueError(f"repeats.{group}.parent: the groups are nested in "
+                                     "each other")
+                seen.add(above.parent)
+                above = self.repeats.get(above.parent)
         return self
 
     def fields(self) -> dict[str, str]:
@@ -201,6 +226,8 @@ class Mapping(BaseModel):
             if repeat.get("file") is None:
                 for key in ("file", "parent_key", "key"):
                     repeat.pop(key, None)
+            if repeat.get("parent") is None:
+                repeat.pop("parent", None)
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
         return header + body
 
@@ -212,7 +239,7 @@ def _describe(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             known = list(Mapping.model_fields) if len(item["loc"]) == 1 else \
-                ["columns", "copy", "file", "parent_key", "key"]
+                ["columns", "copy", "file", "parent_key", "key", "parent"]
             message = f"not a mapping key{_closest(str(item['loc'][-1]), known)}"
         parts.append(f"{where}: {message}")
     return "; ".join(parts)

@@ -12,6 +12,7 @@ columns exported one per choice, and repeat groups; the notes say what the perso
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -164,14 +165,21 @@ def _date_order(sample: list[Row], columns: list[str]) -> tuple[str, str | None]
     return order, None
 
 
+def _entries(rows: list[Row]) -> Iterator[tuple[str, Row]]:
+    """(group, entry) of every repeat entry below ``rows``, nested ones included."""
+    for row in rows:
+        for group, children in row.children.items():
+            for child in children:
+                yield group, child
+            yield from _entries(children)
+
+
 def _child_headers(reader_children: dict[str, list[str]], sample: list[Row]) -> dict[
         str, list[str]]:
     groups = {group: list(headers) for group, headers in reader_children.items()}
-    for row in sample:
-        for group, children in row.children.items():
-            known = groups.setdefault(group, [])
-            for child in children:
-                known += [c for c in child.values if c not in known]
+    for group, child in _entries(sample):
+        known = groups.setdefault(group, [])
+        known += [c for c in child.values if c not in known]
     return groups
 
 
@@ -244,7 +252,7 @@ def propose(path: Path, *, xlsform: Path | None = None, format: str | None = Non
         repeat = RepeatMapping(columns=child_columns,
                                copy=[f for f in COPYABLE if f in fields])
         if group in files:
-            repeat.file = files[group][0].name
+            repeat.file, repeat.parent = files[group][0].name, files[group][3]
         repeats[group] = repeat
         if not any(target in FIELDS for target in child_columns.values()):
             notes.append(f"repeats.{group}: no column matched a field; map its columns or "
@@ -252,8 +260,8 @@ def propose(path: Path, *, xlsform: Path | None = None, format: str | None = Non
     births = _sample_values(sample, fields.get("birth"))
     for group, repeat in repeats.items():
         birth = next((c for c, f in repeat.columns.items() if f == "birth"), None)
-        births += [child.values[birth] for row in sample for child in row.children.get(group, [])
-                   if birth and not is_blank(child.values.get(birth))]
+        births += [child.values[birth] for found, child in _entries(sample)
+                   if found == group and birth and not is_blank(child.values.get(birth))]
     age_reference = _age_reference(births, headers, notes)
     mapping = Mapping(format=fmt, identity=identity, date_order=order,
                       age_reference=age_reference, columns=columns, values=values,

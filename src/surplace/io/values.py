@@ -12,7 +12,11 @@ Accepted (after NFKC, so full-width digits count): 2003-04-05, 2003/4/5, 2003.4.
 number above 12 decides by itself), 5 April 2003, April 5, 2003, 2003年4月5日, 2003년 4월 5일,
 二〇〇三年四月五日 and 二〇〇三年十二月二十五日, ISO date-times (the date is kept), and for birth
 dates ages: 42, 42세, 만 42세, 42살, 42岁, 42周岁, age 42, 42 years old, "age 42 in 2023",
-"42세 (2023)".
+"42세 (2023)", "42 at 2023-05-01". Two-digit years (85.3.2, 02/03/85) only when the caller
+asks (``short_years``): an import refuses them, record linkage reads them.
+
+This is the one date reader of the project: :mod:`surplace.linkage.dates` reads the dates of
+records through it and keeps only its own key and comparison.
 """
 
 from __future__ import annotations
@@ -40,11 +44,21 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
 class ValueProblem(ValueError):
-    """A value that cannot be imported; ``reason`` names the rule, never the value."""
+    """A value that cannot be imported; ``reason`` names the rule, never the value.
 
-    def __init__(self, reason: str) -> None:
+    ``detail`` is the same reason with the parts of the value it is about (the year, the month
+    by name), for callers whose messages may quote the value (record linkage); it defaults to
+    ``reason``.
+    """
+
+    def __init__(self, reason: str, *, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail or reason
+
+
+class UnreadableDate(ValueProblem):
+    """No form of date (or age) the reader knows matches the text."""
 
 
 def check_text(value: str, *, limit: int = MAX_FIELD_CHARS) -> str:
@@ -108,13 +122,20 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _YEAR = re.compile(r"(\d{4})\.?")
 _CJK = re.compile(r"(\d{4})\s*[년年]\s*(?:(\d{1,2})\s*[월月]\s*(?:(\d{1,2})\s*[일日号號]?)?)?")
 _SHORT = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{4})")
+# Two-digit years (``short_years``): year first as Korean and Chinese lists write them (85.3.2,
+# 85년 3월 2일), unless the last number cannot be a day (02.03.85); with slashes day or month
+# first (02/03/85).
+_CJK_YY = re.compile(r"(\d{2})\s*[년年]\s*(?:(\d{1,2})\s*[월月]\s*(?:(\d{1,2})\s*[일日号號]?)?)?")
+_YY_FIRST = re.compile(r"(\d{2})\s*[-.]\s*(\d{1,2})\s*[-.]\s*(\d{1,2})\.?")
+_SHORT_YY = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{2})")
 _MY = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{4})")
 _DAY_MONTH_NAME = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?[\s,-]+(\d{4})")
 _MONTH_NAME_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 _MONTH_NAME_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[\s,-]+(\d{4})")
 _AGE = re.compile(r"(?:aged?\s*:?\s*)?(?:만\s*)?(\d{1,3})\s*(?:세|살|周岁|週歲|岁|歲|"
                   r"years?(?:\s+old)?|yrs?\.?|y\.?o\.?)?", re.IGNORECASE)
-_AGE_IN = re.compile(r"(.+?)\s*(?:\bin\b|\bat\b|\bas of\b|[(（,@])\s*(\d{4})\s*[)）]?", re.I)
+_AGE_IN = re.compile(r"(.+?)\s*(?:\bin\b|\bat\b|\bas of\b|\bon\b|[(（,@])\s*(\d.*?)\s*[)）]?",
+                     re.I)
 
 
 def _chinese_number(run: str) -> str:
@@ -128,6 +149,8 @@ def _chinese_number(run: str) -> str:
 
 
 def _prepare(text: str) -> str:
+    if text.isascii():  # the usual case: nothing for NFKC or the numerals to change
+        return " ".join(text.split())
     value = unicodedata.normalize("NFKC", text).strip()
     value = _CN_RUN.sub(lambda m: _chinese_number(m.group(0)), value)
     return " ".join(value.split())
@@ -135,14 +158,17 @@ def _prepare(text: str) -> str:
 
 def _checked(year: int, month: int | None, day: int | None, *, today: date) -> PartialDate:
     if not EARLIEST_YEAR <= year <= today.year:
-        raise ValueProblem(f"the year is outside {EARLIEST_YEAR}–{today.year}")
+        raise ValueProblem(f"the year is outside {EARLIEST_YEAR}–{today.year}",
+                           detail=f"year {year} is outside {EARLIEST_YEAR}–{today.year}")
     if month is not None and not 1 <= month <= 12:
         raise ValueProblem(f"month {month} is not a month (1–12)")
     if day is not None and month is not None:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
             raise ValueProblem(f"day {day} does not exist in month {month} of that year "
-                               f"(it has {last} days)")
+                               f"(it has {last} days)",
+                               detail=f"day {day} does not exist in {calendar.month_name[month]} "
+                                      f"{year} (it has {last} days)")
         if date(year, month, day) > today:
             raise ValueProblem("the date is in the future")
     return PartialDate(year, month, day)
@@ -168,12 +194,22 @@ def _day_and_month(first: int, second: int, order: str) -> tuple[int, int]:
     return (first, second) if order == "dmy" else (second, first)
 
 
+def _century(digits: str, today: date) -> int:
+    """A two-digit year in the century that keeps it in the past (85 → 1985 and 07 → 2007
+    when today is in 2025)."""
+    year = int(digits)
+    return year + (2000 if year <= today.year % 100 else 1900)
+
+
 def parse_date(text: str, *, order: str = "dmy", ages: bool = False,
-               reference_year: int | None = None, today: date | None = None) -> PartialDate:
-    """Read one date (see the module docstring); raises :class:`ValueProblem`.
+               reference_year: int | None = None, today: date | None = None,
+               short_years: bool = False) -> PartialDate:
+    """Read one date (see the module docstring); raises :class:`ValueProblem`, and
+    :class:`UnreadableDate` when no form matches.
 
     ``ages`` allows an age (birth dates), given in ``reference_year`` unless the text says
-    ("42세 (2023)"). ``today`` bounds dates (default: the real today).
+    ("42세 (2023)"). ``today`` bounds dates (default: the real today) and places two-digit
+    years, which are read only with ``short_years``.
     """
     now = today or date.today()
     value = _prepare(text)
@@ -183,9 +219,14 @@ def parse_date(text: str, *, order: str = "dmy", ages: bool = False,
     if match := (_YM.fullmatch(value) or _YEAR.fullmatch(value)):
         return _checked(int(match[1]), _int(match[2]) if match.re is _YM else None, None,
                         today=now)
-    if match := _SHORT.fullmatch(value):
+    if short_years and ((match := _CJK_YY.fullmatch(value)) or (
+            (match := _YY_FIRST.fullmatch(value)) and int(match[3]) <= 31)):
+        return _checked(_century(match[1], now), _int(match[2]), _int(match[3]), today=now)
+    if (match := _SHORT.fullmatch(value)) or (short_years and (match := _SHORT_YY.fullmatch(
+            value))):
         day, month = _day_and_month(int(match[1]), int(match[2]), order)
-        return _checked(int(match[3]), month, day, today=now)
+        year = int(match[3]) if len(match[3]) == 4 else _century(match[3], now)
+        return _checked(year, month, day, today=now)
     if match := _MY.fullmatch(value):
         return _checked(int(match[2]), int(match[1]), None, today=now)
     if match := _DAY_MONTH_NAME.fullmatch(value):
@@ -195,18 +236,31 @@ def parse_date(text: str, *, order: str = "dmy", ages: bool = False,
     if match := _MONTH_NAME_YEAR.fullmatch(value):
         return _checked(int(match[2]), _month(match[1]), None, today=now)
     if ages:
-        return _age(value, reference_year, now)
-    raise ValueProblem("not a date surplace can read (write 2003-04-05, 2003-04 or 2003)")
+        return _age(value, reference_year, now, order, short_years)
+    raise UnreadableDate("not a date surplace can read (write 2003-04-05, 2003-04 or 2003)")
 
 
-def _age(value: str, reference_year: int | None, today: date) -> PartialDate:
+def _age(value: str, reference_year: int | None, today: date, order: str,
+         short_years: bool) -> PartialDate:
+    """An age, said in ``reference_year`` unless the text names a year or a date after it
+    ("age 42 in 2023", "42세 (2023)", "42 at 2023-05-01")."""
     said_in = reference_year
     if match := _AGE_IN.fullmatch(value):
-        value, said_in = match[1], int(match[2])
+        value = match[1]
+        try:
+            said_in = parse_date(match[2], order=order, today=today,
+                                 short_years=short_years).year
+        except UnreadableDate:
+            raise UnreadableDate("neither a date nor an age surplace can read (the age is "
+                                 "given in a year or on a date that cannot be read)") from None
+        except ValueProblem as problem:
+            raise ValueProblem(f"the date the age was given in: {problem.reason}",
+                               detail=f"the date the age was given in: {problem.detail}"
+                               ) from None
     match = _AGE.fullmatch(value)
     if match is None:
-        raise ValueProblem("neither a date nor an age surplace can read (write 2003-04-05, "
-                           "2003-04, 2003 or an age such as 42세)")
+        raise UnreadableDate("neither a date nor an age surplace can read (write 2003-04-05, "
+                             "2003-04, 2003 or an age such as 42세)")
     age = int(match[1])
     if not 0 <= age <= 120:
         raise ValueProblem(f"age {age} is outside 0–120")

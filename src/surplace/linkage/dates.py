@@ -13,26 +13,16 @@ An impossible date (1985-02-30, month 13, a birth year in the future) is refused
 
 from __future__ import annotations
 
-import calendar
 import datetime
-import re
 from dataclasses import dataclass
 from enum import IntEnum
 
 from surplace.errors import InvalidInput
+from surplace.io import values
 
-EARLIEST_YEAR = 1880
+EARLIEST_YEAR = values.EARLIEST_YEAR
 UNKNOWN_MARKERS = frozenset({"", "?", "??", "-", "unknown", "n/a", "na", "none", "모름", "미상",
                              "불명", "不详", "不詳", "未知"})
-
-_YEAR_FIRST = re.compile(r"(\d{4})(?:\s*[-./]\s*(\d{1,2})(?:\s*[-./]\s*(\d{1,2}))?)?\.?")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_CJK = re.compile(r"(\d{2,4})\s*[년年](?:\s*(\d{1,2})\s*[월月](?:\s*(\d{1,2})\s*[일日号號])?)?")
-_SHORT = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{2}|\d{4})")
-_SHORT_YEAR_FIRST = re.compile(r"(\d{2})\s*[-.]\s*(\d{1,2})\s*[-.]\s*(\d{1,2})")
-_MONTH_YEAR = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{4})")
-_AGE = re.compile(r"(?:aged?\s*)?(\d{1,3})\s*(?:세|살|岁|歲|years?(?:\s+old)?|y\.?o\.?)?\s*"
-                  r"(?:in|at|as of|on|@|,|\(|（)\s*(.+?)\s*[)）]?", re.IGNORECASE)
 
 
 class InvalidDate(InvalidInput):
@@ -74,32 +64,6 @@ def _this_year() -> int:
     return datetime.date.today().year
 
 
-def _year(text: str, digits: str, reference_year: int) -> int:
-    """A four-digit year as written; a two-digit one in the century that keeps it in the past
-    of ``reference_year`` (85 → 1985 and 07 → 2007 when the reference is 2025)."""
-    year = int(digits)
-    if len(digits) == 2:
-        year += 2000 if year <= reference_year % 100 else 1900
-    if not EARLIEST_YEAR <= year <= reference_year:
-        raise InvalidDate(f"{text!r}: year {year} is outside {EARLIEST_YEAR}–{reference_year}.")
-    return year
-
-
-def _key(text: str, year: int, month: int | None, day: int | None) -> DateKey:
-    if month is not None and not 1 <= month <= 12:
-        raise InvalidDate(f"{text!r}: month {month} is not a month (1–12).")
-    if day is not None and month is not None:
-        last = calendar.monthrange(year, month)[1]
-        if not 1 <= day <= last:
-            raise InvalidDate(f"{text!r}: day {day} does not exist in "
-                              f"{calendar.month_name[month]} {year} (it has {last} days).")
-    return DateKey(year, year, month, day)
-
-
-def _number(value: str | None) -> int | None:
-    return int(value) if value is not None else None
-
-
 def from_age(age: int, as_of: DateKey, *, text: str = "") -> DateKey:
     """The birth-year interval of someone ``age`` years old on the date ``as_of``."""
     if not 0 <= age <= 120:
@@ -111,13 +75,14 @@ def parse_date(text: str | None, *, reference_year: int | None = None,
                dayfirst: bool = True) -> DateKey | None:
     """Read a date as lists write it; None for a blank or an "unknown" marker.
 
-    Accepted: 1985-03-02, 1985.3.2, 1985/03/02, 19850302, 1985-03, 1985, 02/03/1985 (day
-    first unless ``dayfirst`` is False; a number above 12 decides by itself), 03/1985,
-    1985년 3월 2일, 1985年3月2日, two-digit years (85.3.2 is year first, as Korean and Chinese
+    The reading is :func:`surplace.io.values.parse_date`'s, the project's one date reader,
+    with two-digit years allowed and an age required to say when it was given. Accepted:
+    1985-03-02, 1985.3.2, 1985/03/02, 19850302, 1985-03, 1985, 02/03/1985 (day first unless
+    ``dayfirst`` is False; a number above 12 decides by itself), 03/1985, 1985년 3월 2일,
+    1985年3月2日, 2 March 1985, two-digit years (85.3.2 is year first, as Korean and Chinese
     lists write it, unless its last number cannot be a day: 02.03.85; with slashes 02/03/85 is
-    day first), and ages: "age 38 in 2023", "38세 (2023)",
-    "38 at 2023-05-01". ``reference_year`` (default this year) bounds years and places
-    two-digit ones.
+    day first), and ages: "age 38 in 2023", "38세 (2023)", "38 at 2023-05-01".
+    ``reference_year`` (default this year) bounds years and places two-digit ones.
     """
     if text is None:
         return None
@@ -125,28 +90,21 @@ def parse_date(text: str | None, *, reference_year: int | None = None,
     if value.lower() in UNKNOWN_MARKERS:
         return None
     ref = reference_year if reference_year is not None else _this_year()
-    if match := _CJK.fullmatch(value):
-        return _key(value, _year(value, match[1], ref), _number(match[2]), _number(match[3]))
-    if match := (_COMPACT.fullmatch(value) or _YEAR_FIRST.fullmatch(value)):
-        return _key(value, _year(value, match[1], ref), _number(match[2]), _number(match[3]))
-    if match := _MONTH_YEAR.fullmatch(value):
-        return _key(value, _year(value, match[2], ref), int(match[1]), None)
-    if (match := _SHORT_YEAR_FIRST.fullmatch(value)) and int(match[3]) <= 31:
-        return _key(value, _year(value, match[1], ref), int(match[2]), int(match[3]))
-    if match := _SHORT.fullmatch(value):
-        first, second, year = int(match[1]), int(match[2]), match[3]
-        day_first = first > 12 or (dayfirst and second <= 12)
-        day, month = (first, second) if day_first else (second, first)
-        return _key(value, _year(value, year, ref), month, day)
-    if match := _AGE.fullmatch(value):
-        as_of = parse_date(match[2], reference_year=ref, dayfirst=dayfirst)
-        if as_of is None or as_of.year is None:
-            raise InvalidDate(f"{value!r}: an age needs the date it was given (age 38 in 2023).")
-        return from_age(int(match[1]), as_of, text=value)
-    if re.fullmatch(r"(?:aged?\s*)?\d{1,3}\s*(?:세|살|岁|歲|years?(?:\s+old)?)?", value, re.I):
-        raise InvalidDate(f"{value!r}: an age needs the date it was given (age 38 in 2023).")
-    raise InvalidDate(f"{value!r} is not a date surplace can read (write 1985-03-02, 1985-03 "
-                      "or 1985).")
+    try:
+        found = values.parse_date(value, order="dmy" if dayfirst else "mdy", ages=True,
+                                  today=datetime.date(ref, 12, 31), short_years=True)
+    except values.UnreadableDate:
+        raise InvalidDate(f"{value!r} is not a date surplace can read (write 1985-03-02, "
+                          "1985-03 or 1985).") from None
+    except values.ValueProblem as problem:
+        raise InvalidDate(f"{value!r}: {problem.detail}.") from None
+    if found.age is not None:
+        if found.year is None:
+            raise InvalidDate(f"{value!r}: an age needs the date it was given "
+                              "(age 38 in 2023).")
+        return from_age(found.age, DateKey(found.year, found.year), text=value)
+    assert found.year is not None
+    return DateKey(found.year, found.year, found.month, found.day)
 
 
 def compare_dates(a: DateKey | None, b: DateKey | None) -> DateAgreement:

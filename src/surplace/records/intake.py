@@ -4,8 +4,11 @@ Each record carries ``content_digest``: HMAC-SHA256, under a key derived from th
 its source row identity and its payload (the first byte is the key generation, as for blind
 indexes). A bare hash of a name and a birth date could be reversed by hashing guesses; a keyed
 one cannot without the key. The digest is computed from what the record itself holds, so a
-rotation can recompute it (:func:`content_digest`). While a rotation is under way every
-generation in the keyring is tried, so a file imported before it is still recognised.
+rotation recomputes it under the new generation in the same statement that re-seals the payload
+(:func:`stored_content_digest`, called from :mod:`surplace.vault.rotation`): once a rotation
+has finished, every digest is under the current generation, which is the only one a later
+unlock holds. While a rotation is under way every generation in the keyring is tried, so a
+record not yet re-keyed is still recognised.
 
 Dedupe, per source:
 
@@ -15,17 +18,17 @@ Dedupe, per source:
   that supersedes the one held (the latest of that row's chain);
 - else a new record.
 
-Records are written in bulk with the driver's ``executemany`` (each payload sealed here, with
-the same associated data the ORM's ``Sensitive`` field uses), because the ORM's per-object flush
-was the import's bottleneck, and SQLAlchemy's per-value bind processing the next one. That
-bypasses the per-row audit of the flush events: the caller records one audit entry for the whole
-intake (the import batch, with its counts), and every record names its batch in
-``import_batch_id``.
+Records are written in bulk with the driver's ``executemany``, or PostgreSQL's ``COPY`` (each
+payload sealed here, with the same associated data the ORM's ``Sensitive`` field uses), because
+the ORM's per-object flush was the import's bottleneck, and SQLAlchemy's per-value bind
+processing the next one. That bypasses the per-row audit of the flush events: the caller records
+one audit entry for the whole intake (the import batch, with its counts), and every record
+names its batch in ``import_batch_id``.
 
-Which source rows are held is kept in a Bloom filter (16 MiB whatever the size of the source),
-so that a row is looked up in the store only when it may be held: memory stays bounded on a
-million rows. ``record`` has no index on ``source_row`` yet, so each look-up scans the source's
-records; a file of corrections to a very large source is slow until that index exists.
+Which source rows and which content digests the source holds are kept in two Bloom filters
+(16 MiB each, whatever the size of the source), so that the store is asked about a row or a
+digest only when it may be held: memory stays bounded on a million rows, and the first import
+of a file makes no look-up at all (asking about every digest cost as much as the inserts).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +48,7 @@ from sqlalchemy.orm import Session
 from surplace.access.policy import Actor, require
 from surplace.records.gazetteer_data import place_key
 from surplace.records.models import Place, Record
-from surplace.store.base import new_id, utcnow
+from surplace.store.base import utcnow
 from surplace.vault.crypto import DataKey, subkey
 from surplace.vault.fields import keyring_of
 
@@ -68,51 +72,107 @@ class RecordIn:
     event_year: int | None = None
 
 
+# The vault's JSON codec (json.dumps with these options), as one encoder: json.dumps builds an
+# encoder on every call when given options, which cost a third of the encoding.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def payload_bytes(payload: dict[str, Any]) -> bytes:
     """The payload as ``Record.payload`` stores it (the vault's JSON codec)."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return _ENCODE(payload).encode("utf-8")
 
 
 def _digest_key(key: DataKey) -> bytes:
     return subkey(key.raw, _DIGEST_PURPOSE)
 
 
+def new_ids(count: int) -> list[str]:
+    """``count`` random row identities in the form :func:`surplace.store.base.new_id` gives
+    (UUID4 text), from one call for random bytes: ``uuid.uuid4()`` per row cost as much as
+    sealing the row."""
+    raw = os.urandom(16 * count)
+    ids = []
+    for start in range(0, 16 * count, 16):
+        h = raw[start:start + 16].hex()
+        # version 4 in the 13th hex digit, variant 10xx in the 17th (RFC 9562)
+        ids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
+    return ids
+
+
+_VARIANT = {f"{n:x}": f"{8 + (n & 3):x}" for n in range(16)}
+
+
 def content_digest(key: DataKey, *, source_row: str | None, payload: dict[str, Any]) -> bytes:
     """The keyed digest of a record's content under one key generation (32 bytes)."""
-    return _digest(_digest_key(key), key.version, source_row, payload_bytes(payload))
+    return stored_content_digest(key, source_row=source_row, body=payload_bytes(payload))
+
+
+def stored_content_digest(key: DataKey, *, source_row: str | None, body: bytes) -> bytes:
+    """:func:`content_digest` from the payload's bytes as sealed (what a rotation opens)."""
+    return _digest(_digest_key(key), key.version, source_row, body)
 
 
 def _digest(digest_key: bytes, version: int, source_row: str | None, body: bytes) -> bytes:
-    row = b"\x00" if source_row is None else b"\x01" + source_row.encode("utf-8")
-    mac = hmac.new(digest_key, row + b"\x1f" + body, hashlib.sha256).digest()
-    return bytes([version % 256]) + mac[:31]
+    return _Digester(digest_key, version)(source_row, body)
 
 
-class _RowFilter:
-    """A Bloom filter of source-row identities: "maybe held" or "certainly not"."""
+class _Digester:
+    """:func:`_digest` under one key, keyed once: copying a keyed HMAC is cheaper than keying
+    one per record."""
 
-    BITS = 1 << 27  # 16 MiB; four probes: under one false positive in a million at 1M rows
+    def __init__(self, digest_key: bytes, version: int) -> None:
+        self.keyed = hmac.new(digest_key, digestmod=hashlib.sha256)
+        self.prefix = bytes([version % 256])
+
+    def __call__(self, source_row: str | None, body: bytes) -> bytes:
+        mac = self.keyed.copy()
+        mac.update(b"\x00\x1f" if source_row is None
+                   else b"\x01" + source_row.encode("utf-8") + b"\x1f")
+        mac.update(body)
+        return self.prefix + mac.digest()[:31]
+
+
+class _Filter:
+    """A Bloom filter: "maybe held" or "certainly not", in 16 MiB whatever the count.
+
+    Four probes from 128 bits of a key's hash: under one false positive in a million at a
+    million keys. A source row's hash is Python's own string hash (SipHash, per process: the
+    filter lives only as long as the intake); a content digest is already a keyed hash, so its
+    own bytes are the probes.
+    """
+
+    BITS = 1 << 27
+    _MASK = BITS - 1
 
     def __init__(self) -> None:
         self.bits = bytearray(self.BITS // 8)
+        self.empty = True
 
     @staticmethod
-    def _probes(key: str) -> tuple[int, int, int, int]:
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
-        mask = _RowFilter.BITS - 1
-        return (int.from_bytes(digest[0:4], "little") & mask,
-                int.from_bytes(digest[4:8], "little") & mask,
-                int.from_bytes(digest[8:12], "little") & mask,
-                int.from_bytes(digest[12:16], "little") & mask)
+    def row_hash(key: str) -> int:
+        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        return value | (hash((key, 1)) & 0xFFFF_FFFF_FFFF_FFFF) << 64
 
-    def add(self, key: str) -> None:
-        bits = self.bits
-        for probe in self._probes(key):
+    @staticmethod
+    def digest_hash(digest: bytes) -> int:
+        return int.from_bytes(digest[1:17], "little")
+
+    def add(self, value: int) -> None:
+        bits, mask = self.bits, self._MASK
+        for shift in (0, 32, 64, 96):
+            probe = (value >> shift) & mask
             bits[probe >> 3] |= 1 << (probe & 7)
+        self.empty = False
 
-    def __contains__(self, key: str) -> bool:
-        bits = self.bits
-        return all(bits[p >> 3] & (1 << (p & 7)) for p in self._probes(key))
+    def __contains__(self, value: int) -> bool:
+        if self.empty:
+            return False
+        bits, mask = self.bits, self._MASK
+        for shift in (0, 32, 64, 96):
+            probe = (value >> shift) & mask
+            if not bits[probe >> 3] & (1 << (probe & 7)):
+                return False
+        return True
 
 
 class Intake:
@@ -126,45 +186,53 @@ class Intake:
         self.import_batch_id = import_batch_id
         self.keyring = keyring_of(session, "record.payload")
         current = self.keyring.current
-        self._current = (current.version, _digest_key(current))
-        self._others = [(v, _digest_key(self.keyring.get(v))) for v in self.keyring.versions
-                        if v != current.version]
-        # The driver's own executemany with the values as they are stored: SQLAlchemy's
-        # per-value bind processing cost as much as sealing. The payload is sealed just above
-        # (SealedBytes's plaintext guard is therefore not needed on this path).
-        mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+        self._digester = _Digester(_digest_key(current), current.version)
+        self._others = [_Digester(_digest_key(self.keyring.get(v)), v)
+                        for v in self.keyring.versions if v != current.version]
+        # The driver's own executemany (or COPY) with the values as they are stored:
+        # SQLAlchemy's per-value bind processing cost as much as sealing. The payload is sealed
+        # in add (SealedBytes's plaintext guard is therefore not needed on this path).
+        dialect = session.get_bind().dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._copy = (f"COPY record ({', '.join(_COLUMNS)}) FROM STDIN"
+                      if dialect.name == "postgresql" and dialect.driver == "psycopg" else None)
         self._insert = (f"INSERT INTO record ({', '.join(_COLUMNS)}) "  # noqa: S608 - constants
                         f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
-        self._rows = _RowFilter()
-        self._any_row = False
-        query = select(Record.source_row).where(Record.source_id == source_id,
-                                                Record.source_row.is_not(None))
-        for source_row in session.scalars(query.execution_options(yield_per=10_000)):
-            self._rows.add(str(source_row))
-            self._any_row = True
+        # What the source holds, as two filters: the store is asked only about a row or a
+        # digest the filters may hold (a first import of a file asks nothing).
+        self._rows, self._digests = _Filter(), _Filter()
+        query = select(Record.source_row, Record.content_digest).where(
+            Record.source_id == source_id)
+        row_hash, digest_hash = _Filter.row_hash, _Filter.digest_hash
+        for source_row, digest in session.execute(query.execution_options(yield_per=10_000)):
+            if source_row is not None:
+                self._rows.add(row_hash(str(source_row)))
+            self._digests.add(digest_hash(bytes(digest)))
 
     def add(self, items: Sequence[RecordIn], received_at: datetime | None = None) -> list[str]:
         """Add a batch; returns, per item, ``imported``, ``superseding`` or ``present``."""
-        version, key = self._current
-        bodies = [payload_bytes(item.payload) for item in items]
-        digests = [_digest(key, version, item.source_row, body)
+        digester = self._digester
+        bodies = [_ENCODE(item.payload).encode("utf-8") for item in items]
+        digests = [digester(item.source_row, body)
                    for item, body in zip(items, bodies, strict=True)]
         held = self._held_digests(digests, items, bodies)
         # Only a row with new content can supersede; only one the filter may hold is looked up.
+        held_rows, row_hash = self._rows, _Filter.row_hash
         heads = self._heads([item.source_row for item, digest in zip(items, digests, strict=True)
                              if digest not in held and item.source_row is not None
-                             and self._any_row and item.source_row in self._rows])
+                             and row_hash(item.source_row) in held_rows])
         at = self._received_at(received_at or utcnow())
         outcomes: list[str] = []
         rows: list[tuple[Any, ...]] = []
         seen: set[bytes] = set()
         seal = self.keyring.seal
+        ids = iter(new_ids(len(items)))
         for item, body, digest in zip(items, bodies, digests, strict=True):
             if digest in held or digest in seen:
                 outcomes.append(PRESENT)
                 continue
             seen.add(digest)
-            record_id = new_id()
+            record_id = next(ids)
             supersedes = heads.get(item.source_row) if item.source_row is not None else None
             rows.append((
                 record_id, self.source_id, item.source_row, at, digest, supersedes,
@@ -173,18 +241,33 @@ class Intake:
                 # The associated data Sensitive uses: table, column and row id.
                 seal(body, f"record.payload#{record_id}".encode())))
             outcomes.append(SUPERSEDING if supersedes else IMPORTED)
+            self._digests.add(_Filter.digest_hash(digest))
             if item.source_row is not None:
                 heads[item.source_row] = record_id
-                self._rows.add(item.source_row)
-                self._any_row = True
+                held_rows.add(row_hash(item.source_row))
         if rows:
-            self.session.connection().exec_driver_sql(self._insert, rows)
+            self._write(rows)
         return outcomes
 
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert the rows: PostgreSQL's COPY where the driver is psycopg (one stream, not a
+        statement per row), else the driver's executemany."""
+        connection = self.session.connection()
+        if self._copy:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cursor, cursor.copy(self._copy) as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            connection.exec_driver_sql(self._insert, rows)
+
     def _received_at(self, moment: datetime) -> Any:
-        """The time as the driver takes it (SQLite: the text SQLAlchemy's DateTime writes)."""
+        """The time as the driver takes it (SQLite: the text SQLAlchemy's DateTime writes, once
+        per batch; the driver's own adapter would write another form, for every row)."""
         column = cast(Table, Record.__table__).c.received_at
-        process = column.type.bind_processor(self.session.get_bind().dialect)
+        dialect = self.session.get_bind().dialect
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
         return process(moment) if process is not None else moment
 
     def _held_digests(self, digests: list[bytes], items: Sequence[RecordIn],
@@ -192,11 +275,12 @@ class Intake:
         """The digests among ``digests`` the source already holds; during a rotation a record
         digested under an older generation counts as its current-generation twin."""
         wanted = {d: d for d in digests}
-        for version, key in self._others:
+        for other in self._others:
             for item, body, digest in zip(items, bodies, digests, strict=True):
-                wanted[_digest(key, version, item.source_row, body)] = digest
+                wanted[other(item.source_row, body)] = digest
         held: set[bytes] = set()
-        candidates = list(wanted)
+        maybe, digest_hash = self._digests, _Filter.digest_hash
+        candidates = [d for d in wanted if digest_hash(d) in maybe]
         for start in range(0, len(candidates), _LOOKUP_CHUNK):
             chunk = candidates[start:start + _LOOKUP_CHUNK]
             query = select(Record.content_digest).where(Record.source_id == self.source_id,

@@ -14,6 +14,10 @@ b. **Re-seal** every value of every column in ``SENSITIVE_FIELDS`` whose envelop
    generation, and recompute its blind index from the plaintext, in batches by primary key, one
    transaction per batch. The walk selects only rows still holding an older envelope (the version
    sits in bytes 2–5 of the envelope, compared in SQL), so a rerun finds exactly what is left.
+   The keyed digests in ``KEYED_DIGESTS`` (a record's content digest, by which a re-imported
+   file is recognised) are recomputed from the plaintext in the same ``UPDATE`` as the value
+   they digest: digest and envelope move to *v+1* together or not at all, so the resume logic
+   above covers them, and no lookup ever needs a generation that a finished rotation dropped.
 c. **Re-encrypt** every evidence file below *v+1*, one file per transaction; the blob's own header
    says which generation it is under, so a file re-encrypted just before a crash is not redone.
 d. **Re-sign** the audit head: the finishing entry is appended with *v+1* current, and appending
@@ -67,6 +71,7 @@ from surplace.access.models import User
 from surplace.access.policy import require
 from surplace.evidence.blobs import BlobStore
 from surplace.evidence.models import Evidence
+from surplace.records.intake import stored_content_digest
 from surplace.store.engine import Store
 from surplace.store.exceptions import StoreNotFound
 from surplace.vault import audit
@@ -116,11 +121,43 @@ class _Field:
 
 
 @dataclass(frozen=True)
+class KeyedDigest:
+    """A clear column holding a keyed digest of one sealed field's plaintext (and of clear
+    columns of the same row): re-keyed with that field, since the old generation's digest key
+    is gone once the rotation finishes."""
+
+    table: str
+    field: str
+    column: str
+    inputs: tuple[str, ...]
+    #: (new generation, the field's plaintext as sealed, the ``inputs``' values) → digest
+    compute: Callable[[DataKey, bytes, tuple[Any, ...]], bytes]
+
+
+def _record_digest(key: DataKey, body: bytes, inputs: tuple[Any, ...]) -> bytes:
+    return stored_content_digest(key, source_row=inputs[0], body=body)
+
+
+#: Every keyed digest of the store; rotation tests check that each is re-keyed.
+KEYED_DIGESTS = (KeyedDigest("record", "payload", "content_digest", ("source_row",),
+                             _record_digest),)
+
+
+@dataclass(frozen=True)
+class _Digest:
+    field: str
+    column: Column[Any]
+    inputs: list[Column[Any]]
+    compute: Callable[[DataKey, bytes, tuple[Any, ...]], bytes]
+
+
+@dataclass(frozen=True)
 class _Table:
     name: str
     table: Table
     key: Column[Any]
     fields: list[_Field]
+    digests: list[_Digest]
 
 
 def sealed_tables() -> list[_Table]:
@@ -134,7 +171,7 @@ def sealed_tables() -> list[_Table]:
             keys = list(table.primary_key.columns)
             if len(keys) != 1:
                 raise RotationError(f"Table {entry.table} has no single-column primary key.")
-            grouped[entry.table] = _Table(entry.table, table, keys[0], [])
+            grouped[entry.table] = _Table(entry.table, table, keys[0], [], [])
         fields = grouped[entry.table].fields
         if any(f.name == entry.attribute for f in fields):
             continue
@@ -142,6 +179,14 @@ def sealed_tables() -> list[_Table]:
             entry.attribute, getattr(entry.owner, entry.attribute),
             mapper.columns[entry.sealed_attribute],
             None if entry.index_attribute is None else mapper.columns[entry.index_attribute]))
+    for digest in KEYED_DIGESTS:
+        item = grouped.get(digest.table)
+        if item is None or not any(f.name == digest.field for f in item.fields):
+            raise RotationError(f"{digest.table}.{digest.column} digests a field that is not "
+                                "sealed.")
+        item.digests.append(_Digest(digest.field, item.table.c[digest.column],
+                                    [item.table.c[name] for name in digest.inputs],
+                                    digest.compute))
     return list(grouped.values())
 
 
@@ -257,13 +302,15 @@ def _reseal_table(unlocked: Unlocked, item: _Table, new_key: DataKey, batch_size
     """Step (b) for one table; returns the number of values re-sealed."""
     keyring, target = unlocked.keyring, new_key.version
     columns = [c for f in item.fields for c in (f.sealed, f.index) if c is not None]
+    columns += [d.column for d in item.digests]
     statement = update(item.table).where(item.key == bindparam("b_key")).values(
         {c: bindparam(f"b_{c.name}") for c in columns})
+    inputs = list({c.name: c for d in item.digests for c in d.inputs}.values())
     resealed, after = 0, ""
     while True:
         with unlocked.session() as session:
             rows = session.execute(
-                select(item.key, *columns)
+                select(item.key, *columns, *inputs)
                 .where(item.key > after, or_(*(_older(f.sealed, target) for f in item.fields)))
                 .order_by(item.key).limit(batch_size).with_for_update()
             ).all()
@@ -272,7 +319,9 @@ def _reseal_table(unlocked: Unlocked, item: _Table, new_key: DataKey, batch_size
             params: list[dict[str, Any]] = []
             batch_values = 0
             for row in rows:
-                values = dict(zip((f"b_{c.name}" for c in columns), row[1:], strict=True))
+                values = dict(zip((f"b_{c.name}" for c in columns), row[1:len(columns) + 1],
+                                  strict=True))
+                clear = dict(zip((c.name for c in inputs), row[len(columns) + 1:], strict=True))
                 for field in item.fields:
                     sealed = values[f"b_{field.sealed.name}"]
                     if sealed is None or envelope_version(sealed) >= target:
@@ -284,6 +333,10 @@ def _reseal_table(unlocked: Unlocked, item: _Table, new_key: DataKey, batch_size
                         text = str(field.descriptor.codec.decode(plaintext))
                         values[f"b_{field.index.name}"] = new_key.blind_index(
                             normalise_for_index(text))
+                    for digest in item.digests:
+                        if digest.field == field.name:
+                            values[f"b_{digest.column.name}"] = digest.compute(
+                                new_key, plaintext, tuple(clear[c.name] for c in digest.inputs))
                     batch_values += 1
                 params.append({"b_key": row[0], **values})
             session.connection().execute(statement, params)

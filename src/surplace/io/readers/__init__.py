@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import hxl.model  # type: ignore[import-untyped]
 
 from surplace.io.readers.base import FORMATS, ImportFileError, Problem, Reader, Row
-from surplace.io.readers.csv_reader import CsvReader, CsvTable, sniff_delimiter
+from surplace.io.readers.csv_reader import ChildFile, CsvReader, CsvTable, sniff_delimiter
 from surplace.io.readers.encoding import detect_encoding
 from surplace.io.readers.hxl_reader import HxlReader
 from surplace.io.readers.json_reader import JsonReader
 from surplace.io.readers.xlsform import XlsForm, read_xlsform
 from surplace.io.readers.xlsx_reader import XlsxReader
 
-__all__ = ["FORMATS", "ImportFileError", "Problem", "Reader", "Row", "XlsForm", "detect_format",
+__all__ = ["FORMATS", "ChildFile", "ImportFileError", "Problem", "Reader", "Row", "XlsForm",
+           "detect_format",
            "find_child_files", "open_reader", "read_xlsform"]
 
 _XLSX = (".xlsx", ".xlsm")
@@ -61,23 +63,36 @@ def detect_format(path: Path, *, encoding: str | None = None) -> str:
     return "csv"
 
 
-def find_child_files(path: Path, encoding: str | None = None) -> dict[str, tuple[Path, str, str]]:
+def find_child_files(path: Path, encoding: str | None = None) -> dict[str, ChildFile]:
     """ODK Central's repeat-group files beside a main CSV: ``STEM-GROUP.csv`` with
-    ``PARENT_KEY`` and ``KEY`` columns → group → (path, "KEY", "PARENT_KEY")."""
-    found: dict[str, tuple[Path, str, str]] = {}
+    ``PARENT_KEY`` and ``KEY`` columns → group → (path, "KEY", "PARENT_KEY", enclosing group).
+
+    A group nested in another has ``PARENT_KEY`` values that end in the enclosing entry's
+    place (``uuid:…/members[2]``): the enclosing group is the last step's name, when a file of
+    that group is beside it; else the group hangs from the main file.
+    """
+    found: dict[str, tuple[Path, str | None]] = {}
     for candidate in sorted(path.parent.glob(f"{path.stem}-*.csv")):
         table = CsvTable(candidate, encoding=encoding)
         try:
             if {"PARENT_KEY", "KEY"} <= set(table.headers):
-                found[candidate.stem[len(path.stem) + 1:]] = (candidate, "KEY", "PARENT_KEY")
+                first = next(table.rows(), None)
+                key = first.values.get("PARENT_KEY", "") if first is not None else ""
+                step = _NESTED_KEY.search(key)
+                found[candidate.stem[len(path.stem) + 1:]] = (candidate,
+                                                              step[1] if step else None)
         finally:
             table.close()
-    return found
+    return {group: (child, "KEY", "PARENT_KEY", parent if parent in found else None)
+            for group, (child, parent) in found.items()}
+
+
+_NESTED_KEY = re.compile(r"/([^/\[\]]+)\[\d+\]$")
 
 
 def open_reader(path: Path, *, format: str | None = None, encoding: str | None = None,
                 delimiter: str | None = None, sheet: str | None = None,
-                children: dict[str, tuple[Path, str, str]] | None = None) -> Reader:
+                children: dict[str, ChildFile] | None = None) -> Reader:
     """The reader for ``path``; ``children`` names child files of repeat groups (CSV)."""
     if format is not None and format not in FORMATS:
         raise ImportFileError(path, f"unknown format {format!r}; one of {', '.join(FORMATS)}")

@@ -6,6 +6,10 @@ to the main sheet's ``_index``; ODK Central's CSV export puts it in a file of it
 into a dictionary by parent key, so any order works; a larger one is streamed beside the main
 table and must list its rows in the order of their parents (exports do). A child row whose
 parent never comes is not dropped: it is yielded at the end with a problem, to be rejected.
+
+Repeat groups nest (household → members → documents): a table whose ``parent`` names another
+group is joined to that group's rows, which are then joined to theirs, to any depth; ODK
+Central's nested file joins its ``PARENT_KEY`` to the enclosing group file's ``KEY``.
 """
 
 from __future__ import annotations
@@ -28,11 +32,28 @@ class ChildTable:
     parent_column: str
     key_column: str
     size: int
+    #: The group whose rows this table's rows belong to; None for the main table.
+    parent: str | None = None
 
 
 def attach_children(parents: Iterator[Row], tables: list[ChildTable]) -> Iterator[Row]:
-    """The parents with their children attached, then any children left without a parent."""
-    joiners = [_Indexed(t) if t.size <= INDEX_LIMIT else _Streamed(t) for t in tables]
+    """The parents with their children (and theirs, to any depth) attached, then any children
+    left without a parent."""
+    orphans: list[Row] = []
+    yield from _attach(parents, None, tables, orphans, "the main table")
+    yield from orphans
+
+
+def _attach(parents: Iterator[Row], group: str | None, tables: list[ChildTable],
+            orphans: list[Row], parent_name: str) -> Iterator[Row]:
+    """``parents`` (rows of ``group``) with the tables below ``group`` attached, then the
+    main table's orphans; the orphans of a nested table go to ``orphans`` (with the problem),
+    since its rows are read while its parents' are."""
+    below = [t for t in tables if t.parent == group]
+    for table in below:  # the rows of a nested table come with their own children attached
+        table.rows = _attach(table.rows, table.group, tables, orphans,
+                             f"group {table.group!r}")
+    joiners = [_Indexed(t) if t.size <= INDEX_LIMIT else _Streamed(t) for t in below]
     for parent in parents:
         for joiner in joiners:
             key = parent.values.get(joiner.table.parent_column, "")
@@ -44,9 +65,12 @@ def attach_children(parents: Iterator[Row], tables: list[ChildTable]) -> Iterato
         for orphan in joiner.left_over():
             orphan.problems.append(Problem(
                 joiner.table.key_column,
-                f"no row of the main table has this {joiner.table.parent_column} (or the "
+                f"no row of {parent_name} has this {joiner.table.parent_column} (or the "
                 "repeat rows are not in the order of their parents)"))
-            yield orphan
+            if group is None:
+                yield orphan  # as it comes: a large misordered file is not held
+            else:
+                orphans.append(orphan)
 
 
 class _Indexed:

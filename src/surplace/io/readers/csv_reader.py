@@ -9,7 +9,8 @@ padded or cut (trailing empty cells, which spreadsheet programs add, are allowed
 
 KoBoToolbox and ODK Central CSV exports are CSV files with a submission identity (``_uuid``,
 ``KEY``); ODK Central writes each repeat group to a file of its own (``FORM-GROUP.csv``, rows
-joined by ``PARENT_KEY`` to the main file's ``KEY``), which :mod:`.children` attaches.
+joined by ``PARENT_KEY`` to the main file's ``KEY``, or to the ``KEY`` of the group file it is
+nested in), which :mod:`.children` attaches.
 """
 
 from __future__ import annotations
@@ -123,29 +124,41 @@ class CsvTable:
         self._text.close()
 
 
+#: A repeat group's file: (path, column in the parent, column in this file, the group it is
+#: nested in or None for the main file).
+ChildFile = tuple[Path, str, str, str | None]
+
+
 class CsvReader(Reader):
-    """A CSV file, with child files for repeat groups (``children``: group → (path, parent
-    column, child key column))."""
+    """A CSV file, with child files for repeat groups (``children``: group →
+    :data:`ChildFile`)."""
 
     def __init__(self, path: Path, *, format: str = "csv", encoding: str | None = None,
                  delimiter: str | None = None,
-                 children: dict[str, tuple[Path, str, str]] | None = None) -> None:
+                 children: dict[str, ChildFile] | None = None) -> None:
         super().__init__(path)
         self.format = format
         self.main = CsvTable(path, encoding=encoding, delimiter=delimiter)
         self.encoding = self.main.encoding
         self.headers, self.notes = self.main.headers, list(self.main.notes)
         self.delimiter = self.main.delimiter
-        self._tables: list[tuple[str, CsvTable, str, str]] = []
+        self._tables: list[tuple[str, CsvTable, str, str, str | None]] = []
         try:
-            for group, (child_path, parent_column, key_column) in (children or {}).items():
+            for group, (child_path, parent_column, key_column, parent) in (
+                    children or {}).items():
                 table = CsvTable(child_path, encoding=encoding, table=group)
-                self._tables.append((group, table, parent_column, key_column))
+                self._tables.append((group, table, parent_column, key_column, parent))
                 self.child_headers[group] = table.headers
-                for column, name in ((parent_column, path.name), (key_column, child_path.name)):
-                    if column not in (self.headers if name == path.name else table.headers):
-                        raise ImportFileError(name, f"repeat group {group!r}: no column "
-                                              f"{column!r} to join on")
+            for group, table, parent_column, key_column, parent in self._tables:
+                above = self.main if parent is None else next(
+                    (t for g, t, *_ in self._tables if g == parent), None)
+                if above is None:
+                    raise ImportFileError(table.path.name, f"repeat group {group!r} is nested "
+                                          f"in {parent!r}, which has no file")
+                for column, source in ((parent_column, above), (key_column, table)):
+                    if column not in source.headers:
+                        raise ImportFileError(source.path.name, f"repeat group {group!r}: no "
+                                              f"column {column!r} to join on")
         except BaseException:
             self.close()
             raise
@@ -156,8 +169,10 @@ class CsvReader(Reader):
         rows = self._identified(self.main.rows())
         if not self._tables:
             return rows
-        return attach_children(rows, [ChildTable(group, table.rows(), parent, key, table.size)
-                                      for group, table, parent, key in self._tables])
+        return attach_children(rows, [ChildTable(group, table.rows(), parent_column, key,
+                                                 table.size, parent)
+                                      for group, table, parent_column, key, parent
+                                      in self._tables])
 
     def _identified(self, rows: Iterator[Row]) -> Iterator[Row]:
         column = self.identity_column
@@ -171,5 +186,5 @@ class CsvReader(Reader):
 
     def close(self) -> None:
         self.main.close()
-        for _, table, _, _ in self._tables:
+        for _, table, *_ in self._tables:
             table.close()

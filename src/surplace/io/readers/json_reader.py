@@ -8,8 +8,10 @@ project's dependencies, and the two shapes need only this much.
 
 A submission becomes one :class:`Row`: nested objects (ODK groups, ``__system``) are flattened
 to ``group/question`` columns (KoBoToolbox's keys already carry their group path); a list of
-objects is a repeat group, whose entries become the row's children; any other list (``_tags``,
-``_geolocation``) is kept as text. The identity is ``_uuid`` (KoBoToolbox) or ``__id`` (ODK).
+objects is a repeat group, whose entries become the row's children, and a repeat group inside
+an entry (household → members → documents) the entry's children, to any depth; any other list
+(``_tags``, ``_geolocation``) is kept as text. The identity is ``_uuid`` (KoBoToolbox) or
+``__id`` (ODK).
 """
 
 from __future__ import annotations
@@ -60,6 +62,18 @@ def flatten(submission: dict[str, Any], prefix: str = "") -> tuple[dict[str, str
         else:
             values[column] = scalar_text(value)
     return values, repeats
+
+
+def _entries(group: str, entries: list[Any]) -> list[Row]:
+    """A repeat group's entries as rows (numbered from 1 within their parent), each with the
+    groups nested in it as its own children."""
+    rows = []
+    for index, entry in enumerate(entries, start=1):
+        values, nested = flatten(entry)
+        row = Row(index, values, table=group)
+        row.children = {name: _entries(name, inner) for name, inner in nested.items()}
+        rows.append(row)
+    return rows
 
 
 class _Stream:
@@ -194,14 +208,7 @@ class JsonReader(Reader):
         values, repeats = flatten(item)
         identity = values.get(self.identity_column) or values.get("meta/instanceID") or None
         row = Row(number, values, identity=identity)
-        for group, entries in repeats.items():
-            children = []
-            for index, entry in enumerate(entries, start=1):
-                child_values, nested = flatten(entry)
-                for name, inner in nested.items():  # a repeat inside a repeat: kept as text
-                    child_values[name] = json.dumps(inner, ensure_ascii=False, sort_keys=True)
-                children.append(Row(index, child_values, table=group))
-            row.children[group] = children
+        row.children = {group: _entries(group, entries) for group, entries in repeats.items()}
         return row
 
     def position(self) -> tuple[int, int | None]:

@@ -9,7 +9,9 @@ directory declares, so a lying directory cannot smuggle more past the check.
 Cells are read with their type: a formula is reported (its cached result may be stale, and a
 partner's formula is not data), as is a spreadsheet error (#N/A); dates become ISO dates.
 KoBoToolbox's XLSX export puts each repeat group on a sheet of its own whose ``_parent_index``
-names the main sheet's ``_index``; such sheets are attached as children (:mod:`.children`).
+names the main sheet's ``_index``; such sheets are attached as children (:mod:`.children`). A
+group nested in another names that group's sheet in ``_parent_table_name``, and its
+``_parent_index`` is an ``_index`` of that sheet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +173,19 @@ class XlsxReader(Reader):
         # The sheets' sizes are not known by name here; treat them as small unless the whole
         # workbook is large, when the ordered join is used.
         size = sum(self._sizes.values())
-        return attach_children(rows, [ChildTable(name, sheet.rows(), "_index", "_parent_index",
-                                                 size) for name, sheet in self._children])
+        return attach_children(rows, [self._table(name, sheet, size)
+                                      for name, sheet in self._children])
+
+    def _table(self, name: str, sheet: _Sheet, size: int) -> ChildTable:
+        """A repeat sheet, hanging from the sheet its first row's ``_parent_table_name``
+        names when that is another repeat sheet, else from the main sheet."""
+        rows = sheet.rows()
+        first = next(rows, None)
+        parent = first.values.get("_parent_table_name") if first is not None else None
+        if parent not in {n for n, _ in self._children} or parent == name:
+            parent = None
+        return ChildTable(name, chain([] if first is None else [first], rows), "_index",
+                          "_parent_index", size, parent)
 
     def _identified(self, rows: Iterator[Row]) -> Iterator[Row]:
         column = self.identity_column
