@@ -78,6 +78,21 @@ def test_ending_an_assignment_ends_access(shared_office: Office) -> None:
         service.end_assignment(session, actor=office.admin, case=number, user="worker-b")
 
 
+def test_access_ended_inside_a_transaction_is_checked_again(shared_office: Office) -> None:
+    """A transaction remembers the cases it let an actor at (a page asks several services
+    for the same case), but not past a change: the next check sees the assignment ended."""
+    office = shared_office
+    number = office.open()
+    with office.session(office.admin) as session:
+        service.assign_caseworker(session, actor=office.admin, case=number, user="worker-b")
+    with office.session(office.admin) as session:
+        service.show_case(session, actor=office.colleague, case=number)
+        service.timeline(session, actor=office.colleague, case=number)
+        service.end_assignment(session, actor=office.admin, case=number, user="worker-b")
+        with pytest.raises(AccessDenied):
+            service.timeline(session, actor=office.colleague, case=number)
+
+
 @pytest.mark.parametrize("who", ["researcher", "analyst"])
 def test_other_roles_never_read_cases_even_with_a_grant(shared_office: Office,
                                                         who: str) -> None:

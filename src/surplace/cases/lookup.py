@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from surplace.access.models import AccessGrant, User
@@ -86,15 +86,37 @@ def check_access(session: Session, actor: Actor, case: Case, permission: str) ->
                  grants=grants(session, case.id, actor.user_id))
 
 
+#: Where a transaction remembers the cases it has already found and let an actor at.
+_CHECKED = "surplace.cases.checked"
+
+
 def case_for(session: Session, actor: Actor, reference: str, permission: str) -> Case:
     """The case named by id or case number, once the policy allows ``permission`` on it.
 
     A case the actor may not see is refused by the policy, naming the case number the actor
     typed: the existence of a case number is not a secret inside the organisation.
+
+    A page built from several services asks for the same case and permission several times
+    in one transaction; the answer is remembered while the transaction has changed nothing
+    (any pending change, flush or end of transaction forgets it, so an assignment ended or a
+    grant revoked in the transaction is seen by the next check). Refusals are not remembered.
     """
-    case = find_case(session, reference)
-    check_access(session, actor, case, permission)
+    checked: dict[tuple[Actor, str, str], Case] = session.info.setdefault(_CHECKED, {})
+    if session.new or session.dirty or session.deleted:
+        checked.clear()
+    key = (actor, reference, permission)
+    case = checked.get(key)
+    if case is None:
+        case = find_case(session, reference)
+        check_access(session, actor, case, permission)
+        checked[key] = case
     return case
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_checked(session: Session, *_: Any) -> None:
+    session.info.pop(_CHECKED, None)
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool] | None:

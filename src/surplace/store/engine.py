@@ -66,6 +66,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Reads through a memory map of the file (shared by every connection and process, in
+        # the operating system's page cache) instead of copying pages into each connection's
+        # small private cache: joins over a large store cost half the CPU.
+        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
 
     @event.listens_for(engine, "begin")

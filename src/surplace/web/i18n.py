@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -109,13 +110,34 @@ def context(request: Request) -> dict[str, Any]:
     return {"_": translator(catalogues, locale), "locale": locale, "locale_names": LOCALE_NAMES}
 
 
-def _babel_locale(context: Context) -> Locale:
-    code = context.get("locale") or "en"
+@lru_cache(maxsize=16)
+def babel_locale(code: str) -> Locale:
+    """The Babel locale for a language code, parsed once per process: parsing loads and
+    merges the CLDR data, which every date and number on a page would otherwise repeat."""
     try:
         return Locale.parse(code)
     except (ValueError, UnknownLocaleError):
         return Locale.parse("en")
 
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, format: str, code: str) -> str:  # noqa: A002
+    return str(format_date(value, format=format, locale=babel_locale(code)))
+
+
+@lru_cache(maxsize=4096)
+def _format_datetime(value: datetime, format: str, code: str) -> str:  # noqa: A002
+    text = format_datetime(value, format=format, tzinfo=UTC, locale=babel_locale(code))
+    return f"{text} UTC"
+
+
+@lru_cache(maxsize=1024)
+def _format_number(value: float | int, format: str | None, code: str) -> str:  # noqa: A002
+    return str(format_decimal(value, format=format, locale=babel_locale(code)))
+
+
+# The filters below format through the caches above: a list page shows the same dates and
+# deadlines to every request, and Babel's formatting is the costliest part of its rendering.
 
 @pass_context
 def date_filter(context: Context, value: date | datetime | str | None,
@@ -129,7 +151,7 @@ def date_filter(context: Context, value: date | datetime | str | None,
             return str(value)
     if isinstance(value, datetime):
         value = value.date()
-    return str(format_date(value, format=format, locale=_babel_locale(context)))
+    return _format_date(value, format, context.get("locale") or "en")
 
 
 @pass_context
@@ -145,8 +167,7 @@ def datetime_filter(context: Context, value: datetime | str | None,
             return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    text = format_datetime(value, format=format, tzinfo=UTC, locale=_babel_locale(context))
-    return f"{text} UTC"
+    return _format_datetime(value, format, context.get("locale") or "en")
 
 
 @pass_context
@@ -154,7 +175,7 @@ def number_filter(context: Context, value: float | int | None,
                   format: str | None = None) -> str:  # noqa: A002
     if value is None:
         return ""
-    return str(format_decimal(value, format=format, locale=_babel_locale(context)))
+    return _format_number(value, format, context.get("locale") or "en")
 
 
 FILTERS: dict[str, Any] = {"date": date_filter, "datetime": datetime_filter,

@@ -22,6 +22,11 @@ def make_templates() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Compiled templates are kept for the life of the process without a stat() of every
+        # template file (and of each one it extends or includes) on every page: templates
+        # change with a release, which restarts the server.
+        auto_reload=False,
+        cache_size=-1,
     )
     environment.filters.update(FILTERS)
     return environment

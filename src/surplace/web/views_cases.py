@@ -105,26 +105,32 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
             CaseMember.person_id.in_(checked.person_ids or [""]))))
     total = session.scalar(select(func.count()).select_from(Case).where(
         *conditions, *([Case.id.in_(alerted)] if checked.urgent else []))) or 0
-    urgent = (select(Case, Person.pseudonym, alerts.c.open, alerts.c.overdue, alerts.c.next)
+    # Each part first finds its page of case ids on narrow columns, then reads those cases
+    # and their principals: joining every alerted case's row and principal only to sort them
+    # and keep fifty cost more than the whole rest of the page.
+    urgent = (select(Case.id, alerts.c.open, alerts.c.overdue, alerts.c.next)
               .join(alerts, alerts.c.case_id == Case.id)
-              .outerjoin(Person, Person.id == Case.principal_id)
               .where(*conditions)
               .order_by(when((alerts.c.overdue > 0, 0), else_=1), alerts.c.next,
                         Case.case_number))
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(
-        urgent.offset(offset).limit(limit))]
-    if len(rows) < limit and not checked.urgent:
+    page: list[tuple[str, Any, Any, Any]] = [
+        (row[0], row[1], row[2], row[3])
+        for row in session.execute(urgent.offset(offset).limit(limit))]
+    if len(page) < limit and not checked.urgent:
         with_alerts = session.scalar(select(func.count()).select_from(Case).where(
             *conditions, Case.id.in_(alerted))) or 0
-        calm = (select(Case, Person.pseudonym)
-                .outerjoin(Person, Person.id == Case.principal_id)
-                .where(*conditions, Case.id.not_in(alerted))
+        calm = (select(Case.id).where(*conditions, Case.id.not_in(alerted))
                 .order_by(Case.case_number)
-                .offset(max(0, offset - with_alerts)).limit(limit - len(rows)))
-        rows += [(row, pseudonym, 0, 0, None) for row, pseudonym in session.execute(calm)]
-    items = [case_summary(row, pseudonym, open_alerts=int(open_ or 0),
+                .offset(max(0, offset - with_alerts)).limit(limit - len(page)))
+        page += [(case_id, 0, 0, None) for case_id in session.scalars(calm)]
+    found: dict[str, tuple[Case, str | None]] = {}
+    if page:
+        found = {row.id: (row, pseudonym) for row, pseudonym in session.execute(
+            select(Case, Person.pseudonym).outerjoin(Person, Person.id == Case.principal_id)
+            .where(Case.id.in_([case_id for case_id, *_ in page])))}
+    items = [case_summary(found[case_id][0], found[case_id][1], open_alerts=int(open_ or 0),
                           overdue_alerts=int(overdue or 0), next_deadline=next_)
-             for row, pseudonym, open_, overdue, next_ in rows]
+             for case_id, open_, overdue, next_ in page]
     return CasePage(items=items, total=int(total), offset=offset, limit=limit)
 
 
@@ -151,14 +157,20 @@ def open_alerts(session: Session, *, actor: Actor, limit: int = 10) -> tuple[lis
     conditions: list[ColumnElement[bool]] = [Alert.resolved_at.is_(None)]
     visible = visible_to(actor)
     if visible is not None:
-        conditions.append(visible)
-    total = session.scalar(select(func.count()).select_from(Alert)
-                           .join(Case, Case.id == Alert.case_id).where(*conditions)) or 0
-    query = (select(Alert, Case.case_number).join(Case, Case.id == Alert.case_id)
-             .where(*conditions)
+        conditions.append(Alert.case_id.in_(select(Case.id).where(visible)))
+    # The alerts alone are counted and ranked (a supervisor's thousands need no case row
+    # each); only the few shown are joined to their case numbers.
+    total = session.scalar(select(func.count()).select_from(Alert).where(*conditions)) or 0
+    query = (select(Alert).where(*conditions)
              .order_by(when((Alert.deadline < moment, 0), else_=1), Alert.deadline,
                        Alert.priority, Alert.id).limit(limit))
-    found = session.execute(query).all()
+    shown = list(session.scalars(query))
+    numbers: dict[str, str] = {}
+    if shown:
+        numbers = {str(case_id): str(number) for case_id, number in session.execute(
+            select(Case.id, Case.case_number).where(
+                Case.id.in_([alert.case_id for alert in shown])))}
+    found = [(alert, numbers[alert.case_id]) for alert in shown]
     names = user_names(session, [a.raised_by for a, _ in found])
     return [alert_out(a, number, names, sealed=False) for a, number in found], int(total)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -134,9 +135,11 @@ def vocabulary_label(labels: Mapping[str, Any] | None, code: str | None, locale:
     return str(labels.get(locale) or labels.get("en") or code)
 
 
+@cache
 def _vocabulary(name: str) -> Mapping[str, Mapping[str, Any]]:
     """Terms of a vocabulary by name, from whichever domain keeps it (the case workflow's
-    states are ``case_status``)."""
+    states are ``case_status``). Kept for the life of the process, like the vocabulary files
+    themselves (read once): a list page asks for a label on every row."""
     from surplace.cases import vocabularies as cases
     from surplace.cases.workflow import workflow
     from surplace.incidents import vocabularies as incidents
@@ -155,13 +158,16 @@ def _vocabulary(name: str) -> Mapping[str, Mapping[str, Any]]:
     return {}
 
 
+@lru_cache(maxsize=4096)
+def _term(vocabulary: str, code: str, locale: str) -> str:
+    labels = _vocabulary(vocabulary).get(code)
+    return vocabulary_label(labels, code, locale) if labels else code.replace("_", " ")
+
+
 def term_labeller(locale: str) -> Any:
     """``term(vocabulary, code)`` for templates: the code's label in ``locale``."""
     def term(vocabulary: str, code: str | None) -> str:
-        if code is None:
-            return ""
-        labels = _vocabulary(vocabulary).get(code)
-        return vocabulary_label(labels, code, locale) if labels else code.replace("_", " ")
+        return "" if code is None else _term(vocabulary, code, locale)
     return term
 
 

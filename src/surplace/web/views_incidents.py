@@ -12,6 +12,7 @@ until they move.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -62,6 +63,15 @@ class MapPoint:
     count: int
 
 
+def _gazetteer(session: Session, place_ids: Iterable[str | None]) -> refs.Gazetteer:
+    """The incidents domain's gazetteer cache holding only the places named: a page of
+    incidents needs their few places, not the whole gazetteer with every name and alias (any
+    other place asked for is still read when asked for)."""
+    wanted = {place_id for place_id in place_ids if place_id is not None}
+    return refs.Gazetteer(session, {place.id: place for place in session.scalars(
+        select(Place).where(Place.id.in_(wanted)))} if wanted else {})
+
+
 def _province_places(session: Session, province: str) -> list[str]:
     """Ids of every place in a province (the province given by any name or code)."""
     gazetteer = refs.Gazetteer(session)
@@ -105,7 +115,7 @@ def incident_page(session: Session, *, actor: Actor, filters: IncidentFilters,
     if by_incident:
         for act in session.scalars(select(Act).where(Act.incident_id.in_(list(by_incident)))):
             by_incident[act.incident_id].append(act)
-    gazetteer = refs.Gazetteer(session)
+    gazetteer = _gazetteer(session, [incident.place_id for incident in incidents])
     return Page([views.summary(incident, by_incident[incident.id], gazetteer)
                  for incident in incidents], int(total), offset, limit)
 
@@ -142,8 +152,10 @@ def count_incidents(session: Session, *, actor: Actor) -> int:
 
 def _located(session: Session) -> dict[str, tuple[float, float]]:
     """Coordinates of every place: its own, or else the mean of the places inside it that have
-    some (a province or country has none of its own in the gazetteer)."""
-    places = list(session.scalars(select(Place)))
+    some (a province or country has none of its own in the gazetteer). Only the four columns
+    it walks are read, not whole places."""
+    places = session.execute(select(Place.id, Place.parent_id, Place.latitude,
+                                    Place.longitude)).all()
     own = {p.id: (p.latitude, p.longitude) for p in places
            if p.latitude is not None and p.longitude is not None}
     children: dict[str, list[tuple[float, float]]] = {}
@@ -180,12 +192,12 @@ def map_points(session: Session, *, actor: Actor, filters: IncidentFilters | Non
                 Incident.id == incident_id))] += 1
     else:
         conditions = _incident_conditions(session, (filters or IncidentFilters()).checked())
-        first_act = (select(Act.incident_id, func.min(Act.place_id).label("place_id"))
-                     .group_by(Act.incident_id).subquery())
-        query = (select(func.coalesce(Incident.place_id, first_act.c.place_id), func.count())
-                 .outerjoin(first_act, first_act.c.incident_id == Incident.id)
-                 .where(*conditions).group_by(func.coalesce(Incident.place_id,
-                                                            first_act.c.place_id)))
+        # An incident without a place of its own is put at its first act's: asked per such
+        # incident (the act's index answers), not grouped over every act of the store.
+        first_act = (select(func.min(Act.place_id)).where(Act.incident_id == Incident.id)
+                     .correlate(Incident).scalar_subquery())
+        placed = func.coalesce(Incident.place_id, first_act)
+        query = select(placed, func.count()).where(*conditions).group_by(placed)
         for place_id, count in session.execute(query):
             counts[place_id] += int(count)
     located = _located(session)

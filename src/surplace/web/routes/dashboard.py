@@ -17,13 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from surplace.estimation import runs
-from surplace.incidents import service as incident_service
 from surplace.web.deps import ActorDep, SessionDep
 from surplace.web.i18n import N_
 from surplace.web.templating import render
 from surplace.web.views_cases import counts_by_status, open_alerts
 from surplace.web.views_common import EVERYONE, locale_of, term_labeller
-from surplace.web.views_incidents import count_incidents
+from surplace.web.views_incidents import IncidentFilters, incident_page
 from surplace.web.views_records import count_persons
 from surplace.web.views_svg import Bar, estimates_chart
 
@@ -64,9 +63,8 @@ def dashboard(request: Request, actor: ActorDep, session: SessionDep) -> Respons
     if actor.can("case.read"):
         blocks["alerts"], blocks["alerts_total"] = open_alerts(session, actor=actor, limit=10)
     if actor.can("incident.read"):
-        blocks["incidents_total"] = count_incidents(session, actor=actor)
-        blocks["recent_incidents"] = incident_service.list_incidents(session, actor=actor,
-                                                                     limit=5)
+        recent = incident_page(session, actor=actor, filters=IncidentFilters(), limit=5)
+        blocks["incidents_total"], blocks["recent_incidents"] = recent.total, recent.items
     if actor.can("identity.read") or actor.can("aggregate.read"):
         blocks["persons_total"] = count_persons(session, actor=actor)
     if actor.can("aggregate.read"):
