@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +25,9 @@ from surplace.store.engine import open_store
 from surplace.vault import service as vault_service
 from surplace.vault.service import Unlocked
 from tests.conftest import PASSPHRASE, TEST_ARGON2
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = os.environ.get("SURPLACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -84,3 +89,24 @@ def served(tmp_path: Path, prepare: Callable[[Unlocked], None] | None = None
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def watched_page() -> Iterator[tuple[Page, list[str], list[str]]]:
+    """A headless Chromium page (English), with the console errors it reports and every address
+    it visits collected for the test's checks; screenshots go to :data:`ARTIFACTS`."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    console_errors: list[str] = []
+    visited: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(locale="en-GB")
+            page.on("console", lambda message: console_errors.append(message.text)
+                    if message.type == "error" else None)
+            page.on("framenavigated", lambda frame: visited.append(frame.url))
+            yield page, console_errors, visited
+        finally:
+            browser.close()

@@ -28,7 +28,13 @@ import pytest
 from surplace.records import gazetteer
 from surplace.vault.service import Unlocked
 from tests.conftest import PASSPHRASE
-from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, WEB_PASSWORD, needs_chromium, served
+from tests.web.browser.conftest import (
+    ARTIFACTS,
+    WEB_PASSWORD,
+    needs_chromium,
+    served,
+    watched_page,
+)
 
 pytestmark = needs_chromium()
 
@@ -61,25 +67,16 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_register_interview_assess_and_read_the_draft(case_server: tuple[str, Path]) -> None:
-    from playwright.sync_api import Page, sync_playwright
+    from playwright.sync_api import Page
 
     base, server_log = case_server
-    ARTIFACTS.mkdir(exist_ok=True)
-    console_errors: list[str] = []
-    visited: list[str] = []
     messages: list[str] = []
 
     def shoot(page: Page, name: str) -> None:
         messages.extend(page.locator(".error").all_inner_texts())
         page.screenshot(path=str(ARTIFACTS / f"case-{name}.png"), full_page=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(locale="en-GB")
-        page.on("console", lambda message: console_errors.append(message.text)
-                if message.type == "error" else None)
-        page.on("framenavigated", lambda frame: visited.append(frame.url))
-
+    with watched_page() as (page, console_errors, visited):
         page.goto(f"{base}/cases/new")
         assert page.url.startswith(f"{base}/sign-in")
         page.fill("#name", "admin")
@@ -181,7 +178,6 @@ def test_register_interview_assess_and_read_the_draft(case_server: tuple[str, Pa
         assert page.locator("h1").count() == 1
         messages.append(page.locator("main").inner_text())  # an error page
         shoot(page, "10-error-page")
-        browser.close()
 
     # The refused form (422) and the missing assessment (404) are reported as failed loads;
     # anything else (a Content-Security-Policy violation, a missing stylesheet) is a fault.

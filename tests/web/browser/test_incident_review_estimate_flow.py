@@ -36,7 +36,13 @@ from surplace.records.sources import SourceIn, add_source
 from surplace.vault.service import Unlocked
 from tests.conftest import PASSPHRASE
 from tests.linkage.test_store import make_lists
-from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, WEB_PASSWORD, needs_chromium, served
+from tests.web.browser.conftest import (
+    ARTIFACTS,
+    WEB_PASSWORD,
+    needs_chromium,
+    served,
+    watched_page,
+)
 
 pytestmark = needs_chromium()
 
@@ -85,26 +91,17 @@ def walk(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, object]]]:
 
 def test_document_incident_review_pair_and_see_an_estimate(
         walk: tuple[str, Path, dict[str, object]]) -> None:
-    from playwright.sync_api import Page, sync_playwright
+    from playwright.sync_api import Page
 
     base, server_log, known = walk
     victim, run_id = str(known["victim"]), str(known["run_id"])
-    ARTIFACTS.mkdir(exist_ok=True)
     shots: list[str] = []
-    console_errors: list[str] = []
-    visited: list[str] = []
 
     def shot(page: Page, name: str) -> None:
         shots.append(f"incident-{len(shots) + 1:02d}-{name}.png")
         page.screenshot(path=str(ARTIFACTS / shots[-1]), full_page=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(locale="en-GB")
-        page.on("console", lambda message: console_errors.append(message.text)
-                if message.type == "error" else None)
-        page.on("framenavigated", lambda frame: visited.append(frame.url))
-
+    with watched_page() as (page, console_errors, visited):
         page.goto(f"{base}/incidents/new")
         assert page.url.startswith(f"{base}/sign-in")
         page.fill("#name", "admin")
@@ -199,7 +196,6 @@ def test_document_incident_review_pair_and_see_an_estimate(
             "() => Array.from(document.images).map(image => image.naturalWidth)")
         assert len(widths) >= 2 and all(width > 0 for width in widths), widths
         shot(page, "estimate-chart")
-        browser.close()
 
     # The refused act form answers 422, which Chromium reports as a failed load; nothing else
     # may be reported (a Content-Security-Policy violation would be).

@@ -14,25 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import PASSPHRASE
-from tests.web.browser.conftest import ARTIFACTS, CHROMIUM, WEB_PASSWORD, needs_chromium
+from tests.web.browser.conftest import ARTIFACTS, WEB_PASSWORD, needs_chromium, watched_page
 
 pytestmark = needs_chromium()
 
 
 def test_sign_in_admin_users_korean_sign_out(server: tuple[str, Path]) -> None:
-    from playwright.sync_api import sync_playwright
-
     base, server_log = server
-    ARTIFACTS.mkdir(exist_ok=True)
-    console_errors: list[str] = []
-    visited: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(locale="en-GB")
-        page.on("console", lambda message: console_errors.append(message.text)
-                if message.type == "error" else None)
-        page.on("framenavigated", lambda frame: visited.append(frame.url))
-
+    with watched_page() as (page, console_errors, visited):
         page.goto(f"{base}/admin/users")
         assert page.url.startswith(f"{base}/sign-in")
         page.screenshot(path=str(ARTIFACTS / "01-sign-in.png"), full_page=True)
@@ -62,7 +51,6 @@ def test_sign_in_admin_users_korean_sign_out(server: tuple[str, Path]) -> None:
         page.screenshot(path=str(ARTIFACTS / "05-signed-out.png"), full_page=True)
         page.goto(f"{base}/admin/users")
         assert page.url.startswith(f"{base}/sign-in")
-        browser.close()
     assert not console_errors, console_errors  # a CSP violation would be reported here
     for step in ("01-sign-in", "02-signed-in", "03-admin-users", "04-korean",
                  "05-signed-out"):
