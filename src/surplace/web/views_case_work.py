@@ -14,21 +14,28 @@ The draft is shown from the same outline the assessment's own HTML draft is rend
 pages' Content-Security-Policy forbids, so it is offered as a download and the page renders
 the outline through the web's autoescaping templates (facts are typed by people: no text of a
 draft is ever trusted as markup).
+
+The JSON API takes a case to open (:class:`CaseBody`, read by the "open a case" form's own
+reader) and an interview (:class:`InterviewBody`): its facts are typed JSON values, checked one
+by one against the vocabulary and then together for contradictions, each refusal named as
+``facts.<code>``; the interview service then checks them once more, as for the form.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surplace.assessment.draft import outline
-from surplace.assessment.facts import UNSUBSTANTIATED, contradictions
+from surplace.assessment.exceptions import FactsError
+from surplace.assessment.facts import UNSUBSTANTIATED, contradictions, parse_facts
 from surplace.assessment.loader import Ruleset, default_ruleset
 from surplace.assessment.results import AssessmentResult
 from surplace.assessment.spec import FactSpec
@@ -287,3 +294,93 @@ def jurisdictions(ruleset: Ruleset | None = None) -> list[str]:
     ruleset = ruleset or default_ruleset()
     parameter = ruleset.parameters.get("jurisdiction")
     return list(parameter.values) if parameter is not None else ["unhcr"]
+
+
+# ---- the JSON API ----
+
+Term = Annotated[str, Field(max_length=64)]
+
+
+class CaseBody(BaseModel):
+    """A case to open for a registered person: what ``POST /cases/new`` takes, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    principal: str = Field(max_length=64, description="Pseudonym or id of a registered "
+                           "person (register them first: POST /api/v1/persons).")
+    risk: str = Field(default="normal", max_length=32)
+    languages: list[Term] = Field(default=[], max_length=20)
+    specific_needs: list[Term] = Field(default=[], max_length=50)
+    current_location: str | None = Field(default=None, max_length=512, description="Sealed.")
+    summary: str | None = Field(default=None, max_length=50_000, description="Sealed.")
+    organisation: str = Field(default="local", max_length=64)
+
+
+def case_values(body: CaseBody) -> dict[str, str]:
+    """The body as the "open a case" form's fields (lists as the form types them)."""
+    values = {name: value or "" for name, value in body.model_dump(
+        exclude={"languages", "specific_needs"}).items()}
+    return values | {"languages": ", ".join(body.languages),
+                     "specific_needs": ", ".join(body.specific_needs)}
+
+
+#: A fact's value as JSON: true/false (or "unsubstantiated" for a testimonial fact), a whole
+#: number, a date written YYYY-MM-DD, a choice's code or text; null is unknown.
+FactJson = Annotated[str, Field(max_length=20_000)] | int | float | bool | None
+
+
+class InterviewBody(BaseModel):
+    """An interview held (not in the future): what the interview form takes, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    held_on: date
+    interviewer: str | None = Field(default=None, max_length=64,
+                                    description="Staff account name; the caller by default.")
+    language: str | None = Field(default=None, max_length=16)
+    duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    interpreter: str | None = Field(default=None, max_length=512, description="Sealed.")
+    interpreter_undertaking: bool = False
+    attendees: list[Annotated[str, Field(max_length=256)]] = Field(default=[], max_length=50)
+    record: str | None = Field(default=None, max_length=500_000, description="Sealed.")
+    read_back: bool = False
+    applicant_comments: str | None = Field(default=None, max_length=50_000)
+    facts: dict[Annotated[str, Field(max_length=64)], FactJson] = Field(
+        default={}, description="Fact code → value, from the assessment's fact vocabulary "
+                                "(rules/facts.toml); a fact left out is unknown.")
+
+
+def fact_problems(facts: Mapping[str, object], ruleset: Ruleset | None = None
+                  ) -> dict[str, str]:
+    """Each wrong fact under its body field (``facts.<code>``): an unknown code or a value of
+    the wrong type by itself, then facts that cannot all be true beside each of them (the
+    form's rule, :func:`read_facts`), so a program learns every wrong fact at once."""
+    ruleset = ruleset or default_ruleset()
+    problems: dict[str, str] = {}
+    typed: dict[str, Any] = {}
+    for name, value in facts.items():
+        try:
+            typed |= parse_facts({name: value}, ruleset).values
+        except FactsError as error:
+            problems[f"facts.{name}"] = str(error)
+    if problems:
+        return problems
+    for problem in contradictions(typed, ruleset):
+        for name in re.findall(r"(\w+)=", problem.split(":", 1)[0]):
+            if name in ruleset.facts:
+                problems.setdefault(f"facts.{name}", problem)
+    return problems
+
+
+def read_interview_body(body: InterviewBody) -> tuple[InterviewIn | None, dict[str, str]]:
+    """The body as :class:`InterviewIn`, or each wrong field's message."""
+    problems = fact_problems(body.facts)
+    if problems:
+        return None, problems
+    try:
+        return InterviewIn.model_validate(body.model_dump()), {}
+    except ValidationError as error:
+        return None, {".".join(str(part) for part in problem["loc"]) or "record":
+                      validation_message(problem) for problem in error.errors()}
+    except InvalidInput as error:  # the language vocabulary refuses with InvalidInput
+        return None, {"language": str(error)}

@@ -10,20 +10,28 @@ because a precision that disagrees with the date typed is a mistake the form nee
 Places are typed (any spelling the gazetteer knows, in any script) or picked from the list the
 page offers; the gazetteer resolves them, and an unknown one is refused with the nearest places
 suggested. The list itself is public geography read from the store's ``place`` table.
+
+The JSON API takes the same fields in a body (:class:`IncidentBody`, :class:`ActBody`, the
+source's claim as a nested :class:`ClaimBody`) and reads them through the same functions, so a
+program is held to exactly the form's rules; :func:`refuse_fields` answers its wrong fields.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surplace.incidents.vocabularies import extension_fields, terms
 from surplace.records.models import Place
+from surplace.web.api import PROBLEMS
 from surplace.web.i18n import N_
 from surplace.web.views_cases import Form
 
@@ -190,3 +198,129 @@ def place_choices(session: Session, locale: str) -> list[PlaceChoice]:
         name = {"ko": korean, "zh": chinese}.get(locale) or english
         choices.append(PlaceChoice(code=str(code), label=f"{name} ({code})"))
     return choices
+
+
+# ---- the JSON API ----
+
+def refuse_fields(problems: Mapping[str, str]) -> NoReturn:
+    """Refuse an API call, naming each wrong field of its body (``names.0.script``,
+    ``claim.credibility``): raised as FastAPI's own validation error, so the answer is the very
+    422 problem+json a malformed body gets (``errors.handle_validation``), whichever check
+    refused it."""
+    raise RequestValidationError([
+        {"type": "value_error", "loc": ("body", *name.split(".")), "msg": message}
+        for name, message in problems.items()])
+
+
+def created(what: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of an API route that makes ``what``: its problems and the 201 with the
+    ``Location`` of what was made (documented, since FastAPI cannot see a header set in the
+    route)."""
+    return {**PROBLEMS, 201: {"description": f"The {what}, made.", "headers": {
+        "Location": {"description": f"Where the {what} is read (it carries ids only).",
+                     "schema": {"type": "string"}}}}}
+
+
+def api_field(message: str, fields: tuple[str, ...], default: str,
+              renamed: Mapping[str, str] | None = None) -> str:
+    """The body field a service's refusal is about (:func:`error_field`), renamed where the
+    body nests it (a claim's ``source`` is ``claim.source``)."""
+    name = error_field(message, fields, default)
+    return (renamed or {}).get(name, name)
+
+
+class _Body(BaseModel):
+    """A request body: an unknown field is refused rather than ignored (a misspelt optional
+    field would otherwise be lost without a word)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _partial_date() -> Any:
+    """A date as a witness knows it (the form's rule: the precision follows from the shape)."""
+    return Field(default=None, max_length=10, description="YYYY-MM-DD, or YYYY-MM or YYYY "
+                 "when only the month or year is known.")
+
+
+class IncidentBody(_Body):
+    """An incident to document: what ``POST /incidents`` takes, as JSON."""
+
+    title: str = Field(max_length=500, description="Short title; sealed (it may name people).")
+    date: str | None = _partial_date()
+    end_date: str | None = _partial_date()
+    place: str | None = Field(default=None, max_length=128,
+                              description="Any spelling or code the gazetteer knows.")
+    description: str | None = Field(default=None, max_length=50_000,
+                                    description="Sealed free text.")
+    monitoring_status: str = Field(default="open", max_length=64)
+
+
+class ClaimBody(_Body):
+    """The source that tells of an act, how it knows, and its Admiralty grade: attached to the
+    act in the same transaction (a refused claim leaves no act)."""
+
+    source: str = Field(max_length=64, description="The source's code.")
+    connection: str = Field(max_length=64, description="How the source knows of the act "
+                            "(information_connection vocabulary: witness, victim, …).")
+    reliability: str | None = Field(default=None, max_length=1,
+                                    description="A–F; the source's own grade when left out.")
+    credibility: int = Field(default=6, ge=1, le=6, description="1 (confirmed) to 6 (cannot "
+                             "be judged).")
+    content: str | None = Field(default=None, max_length=50_000,
+                                description="What the source says; sealed.")
+
+
+class ActBody(_Body):
+    """An act to add to an incident: what ``POST /incidents/{id}/acts`` takes, as JSON. The
+    extension fields apply to some act types only (a forced return: ``return_from_place``,
+    ``handed_to_unit``, ``crossing_point``); one that does not apply is refused."""
+
+    act_type: str = Field(max_length=64)
+    victim: str = Field(max_length=64, description="Pseudonym or id of a registered person.")
+    date: str | None = _partial_date()
+    end_date: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD.")
+    place: str | None = Field(default=None, max_length=128)
+    victim_status: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=64, description="Perpetrator unit.")
+    degree: str | None = Field(default=None, max_length=64,
+                               description="The unit's involvement (default unknown).")
+    consequences: str | None = Field(default=None, max_length=20_000)
+    return_from_place: str | None = Field(default=None, max_length=128)
+    handed_to_unit: str | None = Field(default=None, max_length=64)
+    crossing_point: str | None = Field(default=None, max_length=128)
+    detention_kind: str | None = Field(default=None, max_length=64)
+    detention_place: str | None = Field(default=None, max_length=128)
+    legal_counsel: bool | None = None
+    whereabouts: str | None = Field(default=None, max_length=2_000)
+    method: str | None = Field(default=None, max_length=2_000)
+    claim: ClaimBody | None = None
+
+
+#: Form field → body field, where the body nests the source's claim.
+CLAIM_FIELDS = {name: f"claim.{name}"
+                for name in ("source", "connection", "reliability", "credibility", "content")}
+
+
+def _as_values(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Body fields as the form's typed text (``None`` is a blank field)."""
+    shown = {True: "yes", False: "no", None: ""}
+    return {name: shown[value] if value is None or isinstance(value, bool) else str(value)
+            for name, value in fields.items()}
+
+
+def incident_values(body: IncidentBody) -> dict[str, str]:
+    return _as_values(body.model_dump())
+
+
+def act_values(body: ActBody) -> dict[str, str]:
+    """The act and its claim as the act form's fields (the claim's are the form's own)."""
+    values = _as_values(body.model_dump(exclude={"claim"}))
+    if body.claim is not None:
+        values |= _as_values(body.claim.model_dump())
+    return values
+
+
+def form_refusal(form: Form, renamed: Mapping[str, str] | None = None) -> NoReturn:
+    """Refuse an API call with the form's messages, each under its body field's name."""
+    refuse_fields({(renamed or {}).get(name, name): message
+                   for name, message in form.errors.items()})

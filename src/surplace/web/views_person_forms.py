@@ -14,6 +14,10 @@ date or a year, so a month alone is refused rather than silently turned into a d
 place is sealed free text, since a village may be below what the gazetteer lists; when the
 gazetteer knows it, its province fills an empty "province of origin" (and a disagreeing one is
 refused).
+
+The JSON API (:class:`PersonBody`) takes a list of names instead of rows and is read through the
+same :func:`read_person_form`, given one row per name, so a program is held to the form's rules;
+a wrong field is named as the body names it (``names.1.script``, ``birth_date``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from surplace.errors import InvalidInput
@@ -138,12 +142,12 @@ def _origin(session: Session, values: dict[str, str], form: Form) -> str | None:
     return province
 
 
-def read_person_form(session: Session, values: dict[str, str]
-                     ) -> tuple[PersonIn | None, Form]:
+def read_person_form(session: Session, values: dict[str, str],
+                     rows: tuple[NameRow, ...] = ROWS) -> tuple[PersonIn | None, Form]:
     """The "register a person" form as :class:`PersonIn`, or the form with a message beside
-    each wrong field."""
+    each wrong field. ``rows``: the name rows to read (the API reads one per name given)."""
     form = Form(values=values)
-    names = [read for row in ROWS if (read := _read_name(values, row, form)) is not None]
+    names = [read for row in rows if (read := _read_name(values, row, form)) is not None]
     if not names and not any(key.startswith("name") for key in form.errors):
         form.fail("name0_full", N_("Give at least one name (the whole name, or the family "
                                    "and given name)."))
@@ -167,3 +171,66 @@ def read_person_form(session: Session, values: dict[str, str]
         form.fail({"province": "origin_province"}.get(head, head)
                   if head in ("sex", "province") else "sex", str(error))
     return None, form
+
+
+# ---- the JSON API ----
+
+#: Names one person may be registered with through the API at once (the form offers
+#: :data:`NAME_ROWS`); more are refused rather than stored unchecked.
+MAX_API_NAMES = 20
+
+
+class NameBody(BaseModel):
+    """One name: whole, or family and given name (the whole name is then composed, family name
+    first, as the form does)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, max_length=256)
+    family_name: str | None = Field(default=None, max_length=128)
+    given_name: str | None = Field(default=None, max_length=128)
+    script: str = Field(default="latin", max_length=32,
+                        description="hangul, hanja (Chinese characters) or latin.")
+    kind: str = Field(default="legal", max_length=32, description="legal, alias, …")
+    romanisation: str | None = Field(default=None, max_length=32)
+
+
+class PersonBody(BaseModel):
+    """A person to register: what ``POST /persons`` takes, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[NameBody] = Field(min_length=1, max_length=MAX_API_NAMES)
+    sex: str | None = Field(default=None, max_length=8)
+    birth_date: str | None = Field(default=None, max_length=10, description=BIRTH_HELP)
+    origin_province: str | None = Field(default=None, max_length=16,
+                                        description="ISO 3166-2 code (KP-09 …); filled from "
+                                        "origin_place when the gazetteer knows the place.")
+    origin_place: str | None = Field(default=None, max_length=256, description="Sealed.")
+    current_location: str | None = Field(default=None, max_length=512, description="Sealed.")
+    contact: str | None = Field(default=None, max_length=512, description="Sealed.")
+    document_number: str | None = Field(default=None, max_length=64, description="Sealed.")
+    notes: str | None = Field(default=None, max_length=20_000, description="Sealed.")
+
+
+#: A name row's part → the :class:`NameBody` field it is.
+_BODY_PARTS = {"full": "full_name", "family": "family_name", "given": "given_name",
+               "script": "script", "kind": "kind", "romanisation": "romanisation"}
+
+
+def person_values(body: PersonBody) -> tuple[dict[str, str], tuple[NameRow, ...]]:
+    """The body as the form's fields, and the name rows that hold its names."""
+    rows = tuple(NameRow(index) for index in range(len(body.names)))
+    values = {name: value or "" for name, value in body.model_dump(exclude={"names"}).items()}
+    for row, name in zip(rows, body.names, strict=True):
+        for part, field in _BODY_PARTS.items():
+            values[row.field(part)] = getattr(name, field) or ""
+    return values, rows
+
+
+def body_field(form_field: str) -> str:
+    """The body field a form field stands for (``name1_script`` → ``names.1.script``)."""
+    found = re.fullmatch(r"name(\d+)_(\w+)", form_field)
+    if found is None or found.group(2) not in _BODY_PARTS:
+        return form_field
+    return f"names.{found.group(1)}.{_BODY_PARTS[found.group(2)]}"

@@ -10,6 +10,10 @@ pages are found by case number and assessment id only.
 An assessment is found by its id and belongs to one case: a link that names another case in
 its path is sent to the assessment's own (after the service has checked the reader may read
 that case), so a stale or hand-made link never shows an assessment under the wrong case.
+
+The API opens a case (``POST /api/v1/cases``, through the "open a case" form's reader and the
+same service) and records an interview (``POST /api/v1/cases/{case}/interviews``); each answers
+201 with what was made and a ``Location`` naming the case by id.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from surplace.cases import service as case_service
 from surplace.cases import vocabularies as case_vocabularies
 from surplace.cases.exceptions import CaseInputError
 from surplace.cases.lookup import case_for
+from surplace.cases.schemas import CaseSummary, InterviewOut
 from surplace.errors import InvalidInput
+from surplace.records.service import find_person
 from surplace.web.deps import ActorDep, SessionDep, requires
 from surplace.web.i18n import N_
 from surplace.web.templating import render
@@ -37,16 +43,21 @@ from surplace.web.views_case_work import (
     JURISDICTION_LABELS,
     OUTCOMES,
     VERDICTS,
+    CaseBody,
+    InterviewBody,
+    case_values,
     draft_sections,
     fact_groups,
     findings,
     interview_count,
     interview_error_field,
     jurisdictions,
+    read_interview_body,
     read_interview_form,
 )
-from surplace.web.views_cases import Form, staff_names
-from surplace.web.views_common import locale_of, roles_with, term_labeller
+from surplace.web.views_cases import Form, read_case_form, staff_names
+from surplace.web.views_common import error_field, locale_of, needs, roles_with, term_labeller
+from surplace.web.views_incident_forms import created, refuse_fields
 
 router = APIRouter()
 
@@ -61,6 +72,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /cases/{case_id}/assessments/{assessment_id}": _READ,
     "GET /cases/{case_id}/assessments/{assessment_id}/draft.html": _READ,
     "POST /cases/{case_id}/assessments/{assessment_id}/review": _DECIDE,
+    "POST /api/v1/cases": _WRITE,
+    "POST /api/v1/cases/{case_id}/interviews": _WRITE,
 }
 
 async def _form_values(request: Request) -> dict[str, str]:
@@ -198,3 +211,61 @@ async def assessment_review(request: Request, case_id: str, assessment_id: str,
             form.fail("reasons" if "reason" in str(error).lower() else "verdict", str(error))
     stored = assessment_service.show_assessment(session, actor=actor, assessment=assessment_id)
     return _assessment_page(request, session, actor, stored, form, status_code=422)
+
+
+# ---- API ----
+
+#: Fields of the case body a service's refusal may name (else it is about the principal).
+_CASE_REFUSALS = ("risk", "languages", "specific_needs")
+
+
+@router.post("/api/v1/cases", response_model=CaseSummary, status_code=201,
+             responses=created("case"), dependencies=[needs("case.write")])
+def api_open_case(body: CaseBody, response: Response, actor: ActorDep,
+                  session: SessionDep) -> CaseSummary:
+    """Open a case for a registered person (``principal``: pseudonym or id), who may not be on
+    another open case; the caller is assigned to it. Answers the case's clear columns (its
+    number ``SP-<year>-<serial>``); the whole file is at ``Location``."""
+    data, form = read_case_form(case_values(body))
+    if data is None:
+        refuse_fields(form.errors)
+    if find_person(session, data.principal.strip()) is None:  # refused without echoing it
+        refuse_fields({"principal": "No registered person has this pseudonym or id; register "
+                                    "the person first."})
+    try:
+        opened = case_service.open_case(session, actor=actor, data=data)
+    except (CaseInputError, InvalidInput) as error:
+        message = str(error)
+        refuse_fields({"principal" if "person" in message.lower()
+                       else error_field(message, _CASE_REFUSALS, "principal"): message})
+    response.headers["Location"] = f"/api/v1/cases/{opened.id}"
+    return opened
+
+
+def _interview_refusal(error: Exception) -> None:
+    """A service's refusal of an interview, named by its field when it is about one (the date,
+    the interviewer); one about the case (closed) stays a refusal of the request as a whole."""
+    field = interview_error_field(str(error))
+    if field != "facts":
+        refuse_fields({field: str(error)})
+
+
+@router.post("/api/v1/cases/{case_id}/interviews", response_model=InterviewOut,
+             status_code=201, responses=created("interview"),
+             dependencies=[needs("case.write")])
+def api_record_interview(case_id: str, body: InterviewBody, response: Response,
+                         actor: ActorDep, session: SessionDep) -> InterviewOut:
+    """Record an interview held on ``held_on`` (today or earlier) with the facts it
+    established; a case waiting for its interview moves on (``transition``). Answers the
+    interview; it is listed in the case file at ``Location``."""
+    case = case_for(session, actor, case_id, "case.write")  # 404 / 403 before the body's checks
+    data, problems = read_interview_body(body)
+    if data is None:
+        refuse_fields(problems)
+    try:
+        done = case_service.record_interview(session, actor=actor, case=case.id, data=data)
+    except (CaseInputError, InvalidInput) as error:
+        _interview_refusal(error)
+        raise
+    response.headers["Location"] = f"/api/v1/cases/{case.id}"
+    return done

@@ -9,6 +9,11 @@ check the policy (``incident.write``) and every rule; a refusal is shown beside 
 names, with what the user typed kept. The act and its source's claim are written in one
 savepoint, so a refused claim leaves no act behind. Nothing typed here goes into an address:
 the forms post, and the redirects carry ids only.
+
+The API documents an incident (``POST /api/v1/incidents``) and adds an act with its optional
+source claim (``POST /api/v1/incidents/{incident}/acts``) from JSON bodies read by the same form
+readers, so the rules are the form's; each answers 201 with what was made (as the GET API shows
+it) and a ``Location`` carrying its id.
 """
 
 from __future__ import annotations
@@ -23,23 +28,33 @@ from surplace.access.policy import Actor, require
 from surplace.errors import InvalidInput
 from surplace.incidents import claims
 from surplace.incidents import service as incident_service
+from surplace.incidents.schemas import ActOut, IncidentSummary
 from surplace.incidents.vocabularies import extension_fields, terms
 from surplace.records import sources as source_service
 from surplace.web.deps import ActorDep, SessionDep, requires
 from surplace.web.forms import see_other
 from surplace.web.templating import render
 from surplace.web.views_cases import Form
-from surplace.web.views_common import locale_of, roles_with, term_labeller
+from surplace.web.views_common import locale_of, needs, roles_with, term_labeller
 from surplace.web.views_incident_forms import (
     ACT_FIELDS,
+    CLAIM_FIELDS,
     DATE_HELP,
     EXTENSIONS,
     INCIDENT_FIELDS,
+    ActBody,
+    IncidentBody,
     SourceChoice,
+    act_values,
+    api_field,
+    created,
     error_field,
+    form_refusal,
+    incident_values,
     place_choices,
     read_act_form,
     read_incident_form,
+    refuse_fields,
 )
 
 router = APIRouter()
@@ -50,6 +65,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /incidents": _WRITE,
     "GET /incidents/{incident_id}/acts": _WRITE,
     "POST /incidents/{incident_id}/acts": _WRITE,
+    "POST /api/v1/incidents": _WRITE,
+    "POST /api/v1/incidents/{incident_id}/acts": _WRITE,
 }
 
 
@@ -144,3 +161,47 @@ def _attach(session: Session, actor: Actor, claim: dict[str, Any], act_id: str) 
     """The named source's claim, attached to the act just written (the documenter chose the
     act, so it is linked at once rather than queued for review)."""
     claims.add_claim(session, actor=actor, data={**claim, "act_id": act_id})
+
+
+# ---- API ----
+
+@router.post("/api/v1/incidents", response_model=IncidentSummary, status_code=201,
+             responses=created("incident"), dependencies=[needs("incident.write")])
+def api_add_incident(body: IncidentBody, response: Response, actor: ActorDep,
+                     session: SessionDep) -> IncidentSummary:
+    """Document an incident: a sealed title and description, dates as known (``YYYY``,
+    ``YYYY-MM`` or ``YYYY-MM-DD``: the precision follows from the shape), a place the gazetteer
+    knows, a monitoring status. Acts are added to it at ``Location``/acts."""
+    data, form = read_incident_form(incident_values(body))
+    if data is None:
+        form_refusal(form)
+    try:
+        made = incident_service.add_incident(session, actor=actor, data=data)
+    except InvalidInput as error:
+        refuse_fields({error_field(str(error), INCIDENT_FIELDS, "title"): str(error)})
+    response.headers["Location"] = f"/api/v1/incidents/{made.id}"
+    return made
+
+
+@router.post("/api/v1/incidents/{incident_id}/acts", response_model=ActOut, status_code=201,
+             responses=created("act"), dependencies=[needs("incident.write")])
+def api_add_act(incident_id: str, body: ActBody, response: Response, actor: ActorDep,
+                session: SessionDep) -> ActOut:
+    """Add an act against a registered victim (pseudonym or id) to the incident, with the
+    act type's own fields (a forced return: from where, handed to which unit, through which
+    crossing) and, in ``claim``, the source that tells of it with its Admiralty grade
+    (reliability A–F, credibility 1–6): the act and its claim are written together or not at
+    all. An act without a claim is stored but counted by no figure until a source describes
+    it. Answers the act as ``GET Location`` shows it."""
+    incident_service.get_incident(session, incident_id)  # 404 before the body's checks
+    act, claim, form = read_act_form(act_values(body), incident_id)
+    if act is None:
+        form_refusal(form, CLAIM_FIELDS)
+    try:
+        made = incident_service.add_act(session, actor=actor, data=act)
+        if claim is not None:
+            _attach(session, actor, claim, made.id)
+    except InvalidInput as error:
+        refuse_fields({api_field(str(error), ACT_FIELDS, "act_type", CLAIM_FIELDS): str(error)})
+    response.headers["Location"] = f"/api/v1/acts/{made.id}"
+    return incident_service.show_act(session, actor=actor, act_id=made.id)
