@@ -113,6 +113,19 @@ def test_json_post_with_cookie_needs_the_header_but_a_bearer_token_does_not(
                        headers={"X-CSRF-Token": csrf(client)}).status_code == 200
 
 
+
+def test_an_unknown_bearer_token_is_answered_401_not_a_csrf_refusal_and_ignores_the_cookie(
+        client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    """A program whose token was revoked must be told it is not signed in; and a browser's
+    session cookie sent along with a bearer header must not act for the program."""
+    sign_in(client, "admin")
+    answer = client.post("/api/v1/recommendations", json={},
+                         headers={"Authorization": "Bearer revoked-or-made-up"})
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    # Without the bearer header the same signed-in browser still needs its CSRF token.
+    assert client.post("/api/v1/recommendations", json={}).status_code == 403
+
 def _failing_app(web_store: WebStore) -> FastAPI:
     app = create_app(web_store.unlocked, settings=web_store.settings)
     router = APIRouter()

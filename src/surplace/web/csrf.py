@@ -10,6 +10,11 @@ authenticated by an API bearer token carry no cookie and need none.
 Hand-written rather than a library: the check is a dozen lines and must agree with how the
 sign-in middleware picks the session; the libraries for Starlette keep a second cookie of their
 own that would not end with the session.
+
+A request to the API that sends an ``Authorization: Bearer`` header is exempt even when its token
+turns out to be unknown or revoked: the middleware then ignores any cookie (the request is
+anonymous, answered 401 by the route's sign-in check, which is the answer a program needs), and a
+browser on another site cannot add that header without a CORS preflight this server never allows.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import secrets
 from fastapi import Request
 
 from surplace.errors import SurplaceError
+from surplace.web.api import API_PREFIX
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -49,10 +55,16 @@ def token_of(request: Request) -> str:
     return token_for(key) if key else ""
 
 
+def _sends_bearer(request: Request) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return (request.url.path.startswith(API_PREFIX) and scheme.lower() == "bearer"
+            and bool(value.strip()))
+
+
 async def check_csrf(request: Request) -> None:
     """An app-wide dependency: refuse an unsafe request whose token does not match its
     session. It runs before the route's own dependencies, so a forged request changes nothing."""
-    if request.method in SAFE_METHODS or getattr(request.state, "via_bearer", False):
+    if request.method in SAFE_METHODS or _sends_bearer(request):
         return
     key: str | None = getattr(request.state, "csrf_key", None)
     sent = request.headers.get(CSRF_HEADER)
