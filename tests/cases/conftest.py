@@ -8,28 +8,23 @@ Staff accounts are made as rows without key slots: the services act for an
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from surplace.access.models import User
 from surplace.access.policy import Actor
 from surplace.cases import service
 from surplace.cases.schemas import CaseIn, MemberIn
-from surplace.config import Settings
 from surplace.records import service as records_service
 from surplace.records.schemas import NameIn, PersonIn
 from surplace.store.base import Base
-from surplace.store.engine import Store, open_store
-from surplace.vault import service as vault_service
+from surplace.store.engine import Store
 from surplace.vault.service import Unlocked
-from tests.conftest import PASSPHRASE, PG_URL, TEST_ARGON2, pg_available, pg_url_for_schema
+from tests.conftest import BACKENDS, backend_settings, unlocked_store
 
 # Invented people; any likeness to a real person is chance.
 PEOPLE = {
@@ -122,40 +117,16 @@ def office(unlocked: Unlocked) -> Office:
     return make_office(unlocked)
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def shared_office(request: pytest.FixtureRequest,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     """One office per module and back end, for the many small tests that each make a case and
     leave the others alone (the store's init costs a second; a parametrised table of refusals
     would cost minutes)."""
     folder = tmp_path_factory.mktemp("office")
-    schema = None
-    if request.param == "postgresql":
-        problem = pg_available()
-        if problem:
-            if os.environ.get("SURPLACE_REQUIRE_PG") == "1":
-                pytest.fail(problem)
-            pytest.skip(problem)
-        schema = "t_" + uuid.uuid4().hex[:12]
-        admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        settings = Settings(store=pg_url_for_schema(schema), blob_dir=folder / "blobs",
-                            passphrase=None)
-    else:
-        settings = Settings(store=str(folder / "store"), passphrase=None)
-    store = open_store(settings, create=True)
-    try:
-        yield make_office(vault_service.initialise(store, admin_name="admin",
-                                                   passphrase=PASSPHRASE, params=TEST_ARGON2))
-    finally:
-        store.dispose()
-        if schema is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with backend_settings(request.param, folder) as settings, \
+            unlocked_store(settings) as unlocked:
+        yield make_office(unlocked)
 
 
 def table_digests(store: Store) -> dict[str, str]:

@@ -17,9 +17,7 @@ A pipeline that mislinked, mislabelled strata or compared with the wrong truth f
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from surplace.access import auth
 from surplace.advocacy import service as advocacy
@@ -38,7 +36,7 @@ from surplace.estimation import runs
 from surplace.io.models import ImportBatch
 from surplace.store.engine import open_store
 from surplace.vault import service as vault_service
-from tests.conftest import TEST_ARGON2, _pg_admin_url, pg_available, pg_url_for_schema
+from tests.conftest import BACKENDS, TEST_ARGON2, backend_settings
 
 SIZE = 400
 SEED = 11
@@ -58,33 +56,15 @@ class Built:
     summary: DemoSummary
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
-                                                                marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def built(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     folder = tmp_path_factory.mktemp(f"demo-{request.param}")
-    schema = None
-    if request.param == "postgresql":
-        problem = pg_available()
-        if problem:
-            if os.environ.get("SURPLACE_REQUIRE_PG") == "1":
-                pytest.fail(problem)
-            pytest.skip(problem)
-        schema = "t_" + uuid.uuid4().hex[:12]
-        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        settings = Settings(store=pg_url_for_schema(schema), blob_dir=folder / "blobs",
-                            passphrase=None)
-    else:
-        settings = Settings(store=str(folder), passphrase=None)
-    summary = pipeline.build_demo(folder, size=SIZE, seed=SEED, cases=CASES, acts=ACTS,
-                                  settings=settings, params=TEST_ARGON2)
-    yield Built(request.param, folder, settings, summary)
-    if schema is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    # The demo writes its SQLite store into the folder itself, beside the partners' files.
+    with backend_settings(request.param, folder, sqlite_store=folder) as settings:
+        summary = pipeline.build_demo(folder, size=SIZE, seed=SEED, cases=CASES, acts=ACTS,
+                                      settings=settings, params=TEST_ARGON2)
+        yield Built(request.param, folder, settings, summary)
 
 
 def test_every_partner_file_is_imported_with_a_completed_mapping(built: Built) -> None:

@@ -7,13 +7,10 @@ from it. Everything in it is synthetic.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import create_engine, text
 
 import surplace.schema  # noqa: F401 - every table, as the store's users see them
 from surplace.access.models import User
@@ -31,10 +28,9 @@ from surplace.records.schemas import PersonIn
 from surplace.reports import service
 from surplace.reports.schemas import ReportOut
 from surplace.store.base import utcnow
-from surplace.store.engine import Store, open_store
-from surplace.vault import service as vault_service
+from surplace.store.engine import Store
 from surplace.vault.service import Unlocked
-from tests.conftest import PASSPHRASE, TEST_ARGON2, _pg_admin_url, pg_available, pg_url_for_schema
+from tests.conftest import BACKENDS, backend_settings, unlocked_store
 
 ACTS = 240
 SEED = 2013
@@ -93,42 +89,20 @@ def _fill(unlocked: Unlocked) -> tuple[list[PersonIn], dict[str, Actor]]:
     return generated.persons, staff
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
-                                                                marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Built]:
     folder = tmp_path_factory.mktemp(f"report-{request.param}")
-    schema = None
-    if request.param == "postgresql":
-        problem = pg_available()
-        if problem:
-            if os.environ.get("SURPLACE_REQUIRE_PG") == "1":
-                pytest.fail(problem)
-            pytest.skip(problem)
-        schema = "t_" + uuid.uuid4().hex[:12]
-        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        settings = Settings(store=pg_url_for_schema(schema), blob_dir=folder / "blobs",
-                            passphrase=None)
-    else:
-        settings = Settings(store=str(folder / "store"), passphrase=None)
-    store = open_store(settings, create=True)
-    unlocked = vault_service.initialise(store, admin_name="admin", passphrase=PASSPHRASE,
-                                        params=TEST_ARGON2)
-    persons, staff = _fill(unlocked)
-    found = Built(request.param, settings, store, unlocked, persons, staff)
-    with unlocked.session() as session:
-        for language in ("en", "ko"):
-            found.reports[language] = service.make_report(
-                session, actor=staff["researcher"], out=folder / "out",
-                options={"period": (2019, 2024), "language": language, "threshold": 5})
-    yield found
-    store.dispose()
-    if schema is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with backend_settings(request.param, folder) as settings, \
+            unlocked_store(settings) as unlocked:
+        persons, staff = _fill(unlocked)
+        found = Built(request.param, settings, unlocked.store, unlocked, persons, staff)
+        with unlocked.session() as session:
+            for language in ("en", "ko"):
+                found.reports[language] = service.make_report(
+                    session, actor=staff["researcher"], out=folder / "out",
+                    options={"period": (2019, 2024), "language": language, "threshold": 5})
+        yield found
 
 
 def identifying_values(persons: list[PersonIn]) -> list[str]:

@@ -6,9 +6,11 @@ ends."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import parse_qs
 
 import pytest
 from fastapi.testclient import TestClient
@@ -88,6 +90,35 @@ def test_list_shows_current_status_date_and_evidence_and_filters(
     wrong = client.get("/recommendations", params={"status": "implementd"})
     assert wrong.status_code == 200
     assert re.search(r'id="error-status"[^>]*>[^<]*implemented', wrong.text)  # the suggestion
+
+
+def _next_and_previous(page: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The query strings of the pager's "next" and "previous" links ({} where there is none)."""
+    links = {}
+    for rel in ("next", "prev"):
+        found = re.search(rf'<a rel="{rel}" href="\?([^"]*)"', page)
+        links[rel] = parse_qs(html.unescape(found.group(1))) if found else {}
+    return links["next"], links["prev"]
+
+
+def test_the_list_shows_fifty_at_a_time_and_its_page_links_keep_the_filters(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    codes = [add(web_store, {**REC, "code": f"SYN-PAGE-{number:02d}",
+                             "issuer": "Synthetic Paging Body"}) for number in range(1, 53)]
+    add(web_store, OTHER)  # filtered out on every page
+    sign_in(client, "viewer")
+    first = client.get("/recommendations", params={"issuer": "paging"}).text
+    assert re.findall(r'<td><a href="/recommendations/([^"]+)">', first) == codes[:50]
+    assert "1–50 of 52" in first
+    forward, back = _next_and_previous(first)
+    assert forward == {"issuer": ["paging"], "offset": ["50"]} and back == {}
+    second = client.get("/recommendations", params=forward).text
+    assert re.findall(r'<td><a href="/recommendations/([^"]+)">', second) == codes[50:]
+    assert "51–52 of 52" in second
+    forward, back = _next_and_previous(second)
+    assert forward == {} and back == {"issuer": ["paging"], "offset": ["0"]}
+    typed = client.get("/recommendations", params={"issuer": "paging", "offset": "x"})
+    assert typed.status_code == 200 and "1–50 of 52" in typed.text  # a bad offset: page one
 
 
 def test_page_shows_history_with_who_when_why_and_the_indicators(

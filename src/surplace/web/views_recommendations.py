@@ -9,6 +9,7 @@ stand-in for the fields already marked so their neighbours are still checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -27,10 +28,12 @@ from surplace.advocacy.schemas import (
 from surplace.errors import InvalidInput
 from surplace.incidents import service as incident_service
 from surplace.incidents.exceptions import ActNotFound
+from surplace.web.forms import attempt
 from surplace.web.i18n import N_
 from surplace.web.views_cases import Form, validation_message
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 DATE_MESSAGE = N_("Give the date as YYYY-MM-DD.")
 
@@ -117,6 +120,21 @@ def read_form(spec: FormSpec[M], values: dict[str, str]) -> tuple[M | None, Form
                           validation_message(problem))
         return None, form
     return (None if form.errors else parsed), form
+
+
+def submit(session: Session, spec: FormSpec[M], values: dict[str, str],
+           action: Callable[[M], T], *, default: str,
+           refusals: Mapping[type[Exception], tuple[str, str]] | None = None
+           ) -> tuple[T | None, Form]:
+    """A submitted form read by ``spec`` and, when every field is right, handed to ``action``
+    (the service call): what it returned, or ``None`` with the form marked where the input or
+    the service (see :func:`~surplace.web.forms.attempt`) found it wrong."""
+    data, form = read_form(spec, values)
+    if data is None:
+        return None, form
+    done = attempt(session, form, lambda: action(data), fields=spec.fields, default=default,
+                   refusals=refusals)
+    return done, form
 
 
 def evidence_links(session: Session, *, actor: Actor,

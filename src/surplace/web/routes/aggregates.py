@@ -29,15 +29,12 @@ from surplace.web import api
 from surplace.web.deps import ActorDep, SessionDep, requires
 from surplace.web.forms import see_other
 from surplace.web.i18n import N_
+from surplace.web.listing import ListPage
 from surplace.web.templating import render
 from surplace.web.views_common import (
-    PAGE_SIZE,
-    Pager,
     error_field,
     integer,
     locale_of,
-    offset_of,
-    query_without,
     roles_with,
     term_labeller,
     text,
@@ -128,13 +125,12 @@ async def publish(request: Request, actor: Publisher, session: SessionDep) -> Re
 @router.get("/published")
 def published_list(request: Request, actor: ActorDep, session: SessionDep,
                    done: str | None = None) -> Response:
-    start = offset_of(request.query_params.get("offset"))
-    rows, total = published.list_published(session, actor=actor, limit=PAGE_SIZE,
-                                           offset=start)
+    listing = ListPage.of(request)
+    rows, total = published.list_published(session, actor=actor, limit=listing.size,
+                                           offset=listing.start)
     return render(request, "aggregates/published_list.html", rows=rows, labels=LABELS,
-                  pager=Pager(start, PAGE_SIZE, total), done=DONE.get(done or ""),
-                  can_make=actor.can("aggregate.read"), term=term_labeller(locale_of(request)),
-                  page_query=lambda **changes: query_without(request, "offset", **changes))
+                  **listing.pager(total), done=DONE.get(done or ""),
+                  can_make=actor.can("aggregate.read"), term=term_labeller(locale_of(request)))
 
 
 @router.get("/published/{published_id}")

@@ -20,15 +20,12 @@ from surplace.incidents.vocabularies import terms
 from surplace.web import api
 from surplace.web.deps import ActorDep, SessionDep
 from surplace.web.i18n import N_
+from surplace.web.listing import ListPage
 from surplace.web.templating import render
 from surplace.web.views_common import (
-    PAGE_SIZE,
-    Pager,
     error_field,
     integer,
     locale_of,
-    offset_of,
-    query_without,
     roles_with,
     term_labeller,
     text,
@@ -55,14 +52,13 @@ _IMAGE_HEADERS = {"Cache-Control": "private, max-age=3600"}
 
 def _list(request: Request, session: Any, actor: Any, *, values: dict[str, str],
           errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    start = offset_of(request.query_params.get("offset"))
-    found = runs.list_runs(session, actor=actor, limit=PAGE_SIZE, offset=start)
+    listing = ListPage.of(request)
+    found = runs.list_runs(session, actor=actor, limit=listing.size, offset=listing.start)
     total = runs.count_runs(session, actor=actor)
     return render(request, "estimates/list.html", status_code=status_code, runs=found,
-                  pager=Pager(start, PAGE_SIZE, total), values=values, errors=errors or {},
+                  **listing.pager(total), values=values, errors=errors or {},
                   subjects=runs.SUBJECTS, methods=runs.RUN_METHODS,
-                  act_types=list(terms("act_type")), term=term_labeller(locale_of(request)),
-                  page_query=lambda **changes: query_without(request, "offset", **changes))
+                  act_types=list(terms("act_type")), term=term_labeller(locale_of(request)))
 
 
 @router.get("/estimates")

@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from surplace.access.policy import Actor, require
 from surplace.advocacy import service, vocabularies
@@ -35,17 +35,15 @@ from surplace.advocacy.schemas import (
 from surplace.errors import InvalidInput
 from surplace.web import api
 from surplace.web.deps import ActorDep, SessionDep, requires
+from surplace.web.forms import form_values, see_other
+from surplace.web.listing import ListPage
 from surplace.web.templating import render
 from surplace.web.views_cases import Form
 from surplace.web.views_common import (
-    PAGE_SIZE,
-    Pager,
     Year,
     error_field,
     locale_of,
     needs,
-    offset_of,
-    query_without,
     roles_with,
     text,
 )
@@ -55,7 +53,7 @@ from surplace.web.views_recommendations import (
     STATUS_FORM,
     UNKNOWN_EVIDENCE,
     evidence_links,
-    read_form,
+    submit,
 )
 
 router = APIRouter()
@@ -82,11 +80,6 @@ Writer = Annotated[Actor, Depends(requires("advocacy.write"))]
 _FILTERS = ("status", "addressee", "issuer")
 
 
-async def _form_values(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {key: str(value) for key, value in data.items() if isinstance(value, str)}
-
-
 def _labels(vocabulary: str, locale: str) -> list[tuple[str, str]]:
     """(term, label in the reader's language) for a select."""
     return [(term, vocabularies.label(vocabulary, term, locale))
@@ -98,10 +91,10 @@ def _labels(vocabulary: str, locale: str) -> list[tuple[str, str]]:
 @router.get("/recommendations")
 def recommendation_list(request: Request, actor: ActorDep, session: SessionDep,
                         status: str | None = None, addressee: str | None = None,
-                        issuer: str | None = None, offset: str | None = None) -> Response:
+                        issuer: str | None = None) -> Response:
     locale = locale_of(request)
     values = {"status": text(status), "addressee": text(addressee), "issuer": text(issuer)}
-    start = offset_of(offset)
+    listing = ListPage.of(request)
     errors: dict[str, str] = {}
     found: list[RecommendationSummary] = []
     try:
@@ -110,12 +103,11 @@ def recommendation_list(request: Request, actor: ActorDep, session: SessionDep,
                                              issuer=values["issuer"], language=locale)
     except InvalidInput as error:
         errors[error_field(str(error), _FILTERS, "status")] = str(error)
-    return render(request, "recommendations/list.html", recommendations=found[
-        start:start + PAGE_SIZE], pager=Pager(start, PAGE_SIZE, len(found)), values=values,
-        errors=errors, statuses=_labels("status", locale),
-        not_judged=service.NOT_JUDGED.get(locale, service.NOT_JUDGED["en"]),
-        can_add=actor.can("advocacy.write"),
-        page_query=lambda **changes: query_without(request, "offset", **changes))
+    return render(request, "recommendations/list.html", recommendations=listing.rows(found),
+                  **listing.pager(len(found)), values=values, errors=errors,
+                  statuses=_labels("status", locale),
+                  not_judged=service.NOT_JUDGED.get(locale, service.NOT_JUDGED["en"]),
+                  can_add=actor.can("advocacy.write"))
 
 
 def _new_form(request: Request, form: Form, *, status_code: int = 200) -> Response:
@@ -131,16 +123,13 @@ def recommendation_new(request: Request, actor: ActorDep) -> Response:
 @router.post("/recommendations")
 async def recommendation_add(request: Request, actor: Writer,
                              session: SessionDep) -> Response:
-    data, form = read_form(RECOMMENDATION_FORM, await _form_values(request))
-    if data is None:
+    added, form = submit(
+        session, RECOMMENDATION_FORM, await form_values(request),
+        lambda data: service.add_recommendation(session, actor=actor, data=data),
+        default="code")
+    if added is None:
         return _new_form(request, form, status_code=422)
-    try:
-        with session.begin_nested():  # a refusal undoes only this attempt
-            added = service.add_recommendation(session, actor=actor, data=data)
-    except InvalidInput as error:
-        form.fail(error_field(str(error), RECOMMENDATION_FORM.fields, "code"), str(error))
-        return _new_form(request, form, status_code=422)
-    return RedirectResponse(f"/recommendations/{added.code}", status_code=303)
+    return see_other(f"/recommendations/{added.code}")
 
 
 def _page(request: Request, session: Any, actor: Actor, code: str, *,
@@ -172,33 +161,25 @@ def recommendation_page(request: Request, code: str, actor: ActorDep,
 @router.post("/recommendations/{code}/status")
 async def recommendation_status(request: Request, code: str, actor: Writer,
                                 session: SessionDep) -> Response:
-    data, form = read_form(STATUS_FORM, await _form_values(request))
-    if data is not None:
-        try:
-            with session.begin_nested():
-                service.record_status(session, actor=actor, code=code, data=data)
-            return RedirectResponse(f"/recommendations/{normal_code(code)}#history",
-                                    status_code=303)
-        except InvalidInput as error:
-            form.fail(error_field(str(error), STATUS_FORM.fields, "status"), str(error))
-    return _page(request, session, actor, code, status_form=form, status_code=422)
+    judged, form = submit(
+        session, STATUS_FORM, await form_values(request),
+        lambda data: service.record_status(session, actor=actor, code=code, data=data),
+        default="status")
+    if judged is None:
+        return _page(request, session, actor, code, status_form=form, status_code=422)
+    return see_other(f"/recommendations/{normal_code(code)}#history")
 
 
 @router.post("/recommendations/{code}/evidence")
 async def recommendation_evidence(request: Request, code: str, actor: Writer,
                                   session: SessionDep) -> Response:
-    data, form = read_form(EVIDENCE_FORM, await _form_values(request))
-    if data is not None:
-        try:
-            with session.begin_nested():
-                service.add_evidence(session, actor=actor, code=code, data=data)
-            return RedirectResponse(f"/recommendations/{normal_code(code)}#evidence",
-                                    status_code=303)
-        except EvidenceNotFound:
-            form.fail("object_id", UNKNOWN_EVIDENCE)
-        except InvalidInput as error:
-            form.fail(error_field(str(error), EVIDENCE_FORM.fields, "object_id"), str(error))
-    return _page(request, session, actor, code, evidence_form=form, status_code=422)
+    attached, form = submit(
+        session, EVIDENCE_FORM, await form_values(request),
+        lambda data: service.add_evidence(session, actor=actor, code=code, data=data),
+        default="object_id", refusals={EvidenceNotFound: ("object_id", UNKNOWN_EVIDENCE)})
+    if attached is None:
+        return _page(request, session, actor, code, evidence_form=form, status_code=422)
+    return see_other(f"/recommendations/{normal_code(code)}#evidence")
 
 
 # ---- API ----
