@@ -9,6 +9,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,14 @@ from surplace.store.restore import restore
 from surplace.vault import service as vault_service
 from surplace.vault.audit_service import list_entries, verify
 from surplace.vault.service import Unlocked
-from tests.conftest import PASSPHRASE, TEST_ARGON2, cli_env, pg_available, pg_url_for_schema
+from tests.conftest import (
+    PASSPHRASE,
+    TEST_ARGON2,
+    cli_env,
+    pg_url_for_schema,
+    require_backend,
+    temporary_schema,
+)
 
 # Distinctive synthetic values: none of them may appear anywhere in an archive's bytes.
 SECRETS = ["Qorvandel", "Zyxaphine", "Brightmoor-Synthetic", "림쿠바늬", "Ulvenhaus Lane 7",
@@ -78,32 +86,19 @@ def _everything(unlocked: Unlocked, ids: list[str]) -> dict[str, Any]:
 
 @pytest.fixture
 def targets(tmp_path: Path) -> Iterator[Callable[[str], Settings]]:
-    """Make empty restore targets: a folder that does not exist, or an empty PostgreSQL schema."""
-    schemas: list[str] = []
-    admin = create_engine(os.environ.get("SURPLACE_TEST_PG_URL", "postgresql://postgres@127.0.0.1"
-                                         ":5432/test").replace("postgresql://",
-                                                                "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-
-    def make(kind: str) -> Settings:
-        if kind == "sqlite":
-            return Settings(store=str(tmp_path / f"restored-{uuid.uuid4().hex[:6]}"),
+    """Make empty restore targets: a folder that does not exist, or an empty PostgreSQL schema
+    (skipped when the server is unreachable, failed instead when SURPLACE_REQUIRE_PG=1)."""
+    with ExitStack() as schemas:
+        def make(kind: str) -> Settings:
+            if kind == "sqlite":
+                return Settings(store=str(tmp_path / f"restored-{uuid.uuid4().hex[:6]}"),
+                                passphrase=None)
+            require_backend("postgresql")
+            name = schemas.enter_context(temporary_schema())
+            return Settings(store=pg_url_for_schema(name), blob_dir=tmp_path / f"blobs-{name}",
                             passphrase=None)
-        problem = pg_available()
-        if problem:
-            pytest.skip(problem)
-        name = "r_" + uuid.uuid4().hex[:12]
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{name}"'))
-        schemas.append(name)
-        return Settings(store=pg_url_for_schema(name), blob_dir=tmp_path / f"blobs-{name}",
-                        passphrase=None)
 
-    yield make
-    with admin.connect() as connection:
-        for name in schemas:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    admin.dispose()
+        yield make
 
 
 @pytest.fixture(autouse=True)
