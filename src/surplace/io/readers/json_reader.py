@@ -48,9 +48,12 @@ def flatten(submission: dict[str, Any], prefix: str = "") -> tuple[dict[str, str
     """(column → text, repeat group → entries) of one submission or repeat entry."""
     values: dict[str, str] = {}
     repeats: dict[str, list[Any]] = {}
+    inside = prefix + "/"
     for key, value in submission.items():
-        column = f"{prefix}/{key}" if prefix and not key.startswith(prefix + "/") else key
-        if isinstance(value, dict):
+        column = f"{inside}{key}" if prefix and not key.startswith(inside) else key
+        if value.__class__ is str:  # most answers: checked first, as the others cost more
+            values[column] = value
+        elif isinstance(value, dict):
             inner, nested = flatten(value, column)
             values.update(inner)
             repeats.update(nested)
