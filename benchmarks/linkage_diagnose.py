@@ -14,6 +14,13 @@ the clusters miss, and every false pair they make, into causes a developer can a
 - false pairs by the same name and birth agreement (same key and same birth year: a genuinely
   ambiguous pair the lists cannot tell apart; anything else: the model over-trusted).
 
+Before the causes it prints what moves with the list's size: the trained prior and each
+level's m, u and weight; the pairs Splink's components joined and the chain split
+(:mod:`surplace.linkage.clusters`) took apart, true and false; the calibration of the scored
+pairs (per band of probability, the share that are true), and of those scored between 0.5 and
+the threshold by cause. A calibrated model whose missed pairs sit below the threshold misses
+them because the lists cannot tell them apart, not because it under-weighs them.
+
 Pairs are enumerated within true persons and within predicted clusters, both small, so this
 stays linear.
 
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import time
 from collections import Counter
 from typing import Any
@@ -99,26 +107,41 @@ def diagnose(persons: int, seed: int, show: int) -> None:
     print(f"pairs: true {len(true_pairs):,}, predicted {len(predicted):,}, correct "
           f"{len(correct):,}; precision {precision:.4f} recall {recall:.4f} "
           f"F1 {2 * precision * recall / (precision + recall):.4f}")
+    _print_model(fitted.model)
+    before = fitted.components if fitted.components is not None else fitted.clusters
+    component = before.set_index(before["unique_id"].astype(str))["cluster_id"].reindex(ids)
+    joined = _pairs_within(component)
+    print(f"before the split: predicted {len(joined):,}, correct {len(true_pairs & joined):,}; "
+          f"the split removed {len(true_pairs & joined - predicted):,} true and "
+          f"{len(joined - true_pairs - predicted):,} false pairs")
     scored = {tuple(sorted((str(a), str(b)))): float(p) for a, b, p in
               fitted.pairs[["unique_id_l", "unique_id_r", "match_probability"]]
               .itertuples(index=False)}
+    _print_calibration(scored, truth)
     rows = table.set_index(ids).to_dict("index")
     raw = records.set_index(ids)[["source", "name", "family_name", "given_name", "birth"]]
 
+    _print_calibration_by_cause(scored, truth, rows)
     missed: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     for pair in true_pairs - predicted:
         left, right = rows[pair[0]], rows[pair[1]]
         if pair in scored:
-            band = "scored low" if scored[pair] < THRESHOLD else "scored high, cluster split"
+            band = "scored low" if scored[pair] < THRESHOLD else "scored high"
         else:
             band = "not scored"
+        if pair in joined:
+            band += ", split apart"
         cause = f"{band}: {_name_cause(left, right)}; {_birth_cause(left, right)}"
         missed[cause] += 1
         examples.setdefault(cause, []).append(" | ".join(
             f"{raw.at[i, 'source']}: {raw.at[i, 'name'] or ''}"
             f"{raw.at[i, 'family_name'] or ''} {raw.at[i, 'given_name'] or ''}"
             f" ({rows[i]['name_key']}) {raw.at[i, 'birth']}" for i in pair))
+    near: Counter[str] = Counter(
+        "0.5–0.9" if p >= 0.5 else "0.2–0.5" if p >= 0.2 else "0.05–0.2"
+        for pair in true_pairs - predicted if (p := scored.get(pair, 1.0)) < THRESHOLD)
+    print("missed pairs scored low, by probability:", dict(sorted(near.items())))
     false: Counter[str] = Counter()
     for pair in predicted - true_pairs:
         left, right = rows[pair[0]], rows[pair[1]]
@@ -135,6 +158,52 @@ def diagnose(persons: int, seed: int, show: int) -> None:
             print(f"{count:>8,}  {cause}")
             for example in examples[prefix + cause][:show]:
                 print(f"{'':>12}{example}")
+
+
+def _print_calibration(scored: dict[tuple[str, str], float], truth: pd.Series) -> None:
+    """Per band of predicted probability, the share of its scored pairs that are true: a model
+    calibrated on the list has each band's share within it."""
+    frame = pd.DataFrame([(a, b, p) for (a, b), p in scored.items()],
+                         columns=["l", "r", "p"])
+    frame["true"] = truth.reindex(frame["l"]).to_numpy() == truth.reindex(frame["r"]).to_numpy()
+    edges = [0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01]
+    frame["band"] = pd.cut(frame["p"], edges, right=False)
+    table = frame.groupby("band", observed=True).agg(pairs=("true", "size"),
+                                                     true_share=("true", "mean"),
+                                                     mean_p=("p", "mean"))
+    print("calibration of scored pairs (share true vs mean probability):")
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+
+
+def _print_calibration_by_cause(scored: dict[tuple[str, str], float], truth: pd.Series,
+                                rows: dict[str, dict[str, Any]]) -> None:
+    """The pairs just below the threshold (0.5 to it), by cause: whether the model is unsure
+    of them because they are ambiguous (share true as low as the probability says) or because
+    it under-weighs some evidence (share true well above it)."""
+    counts: dict[str, list[float]] = {}
+    for (a, b), p in scored.items():
+        if 0.5 <= p < THRESHOLD:
+            left, right = rows[a], rows[b]
+            cause = f"{_name_cause(left, right)}; {_birth_cause(left, right)}"
+            entry = counts.setdefault(cause, [0, 0, 0.0])
+            entry[0] += 1
+            entry[1] += truth[a] == truth[b]
+            entry[2] += p
+    print(f"pairs scored 0.5–{THRESHOLD} by cause: pairs, share true, mean probability")
+    for cause, (n, true, total) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:12]:
+        print(f"{int(n):>8,} {true / n:6.3f} {total / n:6.3f}  {cause}")
+
+
+def _print_model(model: dict[str, Any]) -> None:
+    """The trained prior and each level's m and u (what moves with the list's size)."""
+    print(f"prior (share of matching pairs) {model['probability_two_random_records_match']:.3g}")
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = float(level["m_probability"]), float(level["u_probability"])
+            print(f"  {comparison['output_column_name']:>7} m {m:8.4f} u {u:10.3g} "
+                  f"log2 BF {math.log2(m / u):6.2f}  {level.get('label_for_charts', '')[:50]}")
 
 
 def _rule_condition(rule: dict[str, Any]) -> str:

@@ -39,3 +39,15 @@ def test_strong_links_outweigh_one_contradiction() -> None:
 def test_components_without_a_sure_non_match_are_kept() -> None:
     groups = _split({("a", "b"): 0.95, ("b", "c"): 0.95}, {("a", "c"): 0.2})
     assert groups == {"c1": {"a", "b", "c"}}
+
+
+def test_two_persons_joined_by_one_false_link_come_apart_whole() -> None:
+    # Four records of each person, sure of each other; one false link across at 0.95, the
+    # rest across sure non-matches: each person comes out whole, and the two apart.
+    first, second = ["a1", "a2", "a3", "a4"], ["b1", "b2", "b3", "b4"]
+    links = {(x, y): 0.99 for group in (first, second) for i, x in enumerate(group)
+             for y in group[i + 1:]}
+    links[("a4", "b1")] = 0.95
+    others = {(x, y): 1e-3 for x in first for y in second if (x, y) != ("a4", "b1")}
+    groups = _split(links, others)
+    assert sorted(map(sorted, groups.values())) == [first, second]

@@ -58,7 +58,6 @@ import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from surplace.linkage.spark import Backend, database
@@ -69,6 +68,16 @@ log = logging.getLogger(__name__)
 #: The share of true pairs the deterministic rules (same name key and same full date) are
 #: assumed to find, to turn their count into the prior: most pairs lack a full date on one side.
 PRIOR_RECALL = 0.3
+#: An EM pass runs only on a block of at least this many pairs. Splink's EM estimates the
+#: block's share of matches alongside m; on a handful of pairs that agree (or disagree) on
+#: everything the pass is training, that share converges to exactly 1 (or 0) in floating
+#: point, and Splink then fails: the log-odds of 1 is a math domain error, and at 0 every
+#: pair's match probability underflows, so each m comes out as 0, which Splink refuses (the
+#: "m_probability below the minimum allowed" of small lists); a block of no pair it refuses
+#: outright (EMTrainingException). On the simulator's lists of two persons the failing blocks
+#: held 0 to 3 pairs. Twenty was too many: a list of 50 records (two sources of 70 persons)
+#: has 19 pairs in its name-key block, and EM on them is what links it (recall 0.47 without).
+MIN_EM_PAIRS = 5
 #: No level's m is below this after training (see :func:`adjust_parameters`).
 M_FLOOR = 0.005
 #: How much of a name key's rarity enters the "same name key" weight (Splink's
@@ -167,13 +176,44 @@ def plain_settings() -> SettingsCreator:
     )
 
 
-_TRAINING: dict[Kind, tuple[list[str | BlockingRuleCreator], list[tuple[str, ...]]]] = {
-    # (deterministic rules for the prior, EM blocking passes)
-    "surplace": (["l.name_key = r.name_key AND l.birth_full = r.birth_full"],
-                 [("name_key",), ("birth_full",)]),
-    "plain": (["l.name_lower = r.name_lower AND l.birth_full = r.birth_full"],
-              [("name_lower",), ("birth_full",)]),
+_TRAINING: dict[Kind, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
+    # (columns the deterministic rule for the prior joins on, EM blocking passes)
+    "surplace": (("name_key", "birth_full"), [("name_key",), ("birth_full",)]),
+    "plain": (("name_lower", "birth_full"), [("name_lower",), ("birth_full",)]),
 }
+#: The prior never exceeds this: a tiny list can have more sure pairs than PRIOR_RECALL
+#: allows, and a share of 1 (every pair a match) has no log-odds.
+MAX_PRIOR = 0.5
+
+
+def prior_share(data: pd.DataFrame, sure_columns: Sequence[str]) -> float:
+    """The share of matching pairs: the sure pairs (equal on all of ``sure_columns``), taken
+    as :data:`PRIOR_RECALL` of the matches, over all pairs — what Splink's
+    ``estimate_probability_two_random_records_match`` computes, here because Splink's fails
+    or returns a boundary on small lists (more sure pairs than the recall allows: an error;
+    none: a share of 0; exactly the recall: 1), and EM then fails on it. No sure pair gives
+    one match per record (1/n); the share is at most :data:`MAX_PRIOR`."""
+    count = len(data)
+    total = count * (count - 1) / 2
+    sure = block_pairs(data, sure_columns)
+    if not total:
+        return MAX_PRIOR
+    if not sure:
+        return min(1 / count, MAX_PRIOR)
+    return min(sure / PRIOR_RECALL / total, MAX_PRIOR)
+
+
+def block_pairs(data: pd.DataFrame, columns: Sequence[str]) -> int:
+    """The pairs a blocking rule of equality on ``columns`` makes (a missing value joins
+    nothing, as in SQL)."""
+    sizes = data.groupby(list(columns), dropna=True).size()
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def _degenerate_share(error: ValueError) -> bool:
+    """Whether Splink failed on a block's share of matches of exactly 0 or 1 (the log-odds
+    of 1 is a math domain error; at 0 every m it computes is 0, which it refuses)."""
+    return "math domain error" in str(error) or "below the minimum allowed" in str(error)
 
 
 def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
@@ -258,6 +298,9 @@ class Fitted:
     #: Probability → the number of scored pairs at or above it (the floor and each band;
     #: only pairs touching the given records when ``touching`` was given).
     at_least: dict[float, int] = field(default_factory=dict)
+    #: Splink's connected components before :func:`~surplace.linkage.clusters.split_contradictions`
+    #: (unique_id, cluster_id): what the split changed, for diagnosis.
+    components: pd.DataFrame | None = None
 
 
 def fit_predict(table: pd.DataFrame, *, kind: Kind = "surplace", threshold: float = 0.9,
@@ -290,34 +333,32 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
                  touching: Collection[str] | None) -> Fitted:
     logging.getLogger("splink").setLevel(logging.ERROR)
     settings = surplace_settings() if kind == "surplace" else plain_settings()
+    sure_columns, passes = _TRAINING[kind]
+    note("estimating the share of matching pairs")
+    settings.probability_two_random_records_match = prior_share(data, sure_columns)
     registered = db_api.register(data)
     linker = Linker(registered, settings, log_level=None)
-    rules, passes = _TRAINING[kind]
-    note("estimating the share of matching pairs")
-    try:
-        linker.training.estimate_probability_two_random_records_match(rules, recall=PRIOR_RECALL)
-    except ValueError:  # more sure matches than the recall allows (a tiny list): keep the prior
-        pass
     note("estimating u by random sampling")
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     for columns in passes:
         note(f"estimating m by EM (blocked on {', '.join(columns)})")
+        if (found := block_pairs(data, columns)) < MIN_EM_PAIRS:
+            # Too few pairs to tell matches from non-matches: EM would drive the block's own
+            # share of matches to 0 or 1 (see MIN_EM_PAIRS); the levels keep Splink's
+            # starting m, floored by adjust_parameters, and the other pass stands.
+            log.info("EM blocked on %s skipped: %d pairs", ", ".join(columns), found)
+            continue
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*columns), estimate_without_term_frequencies=True)
         except ValueError as error:
-            # Splink refuses an m its own EM step computed as 0 (a level seen only among
-            # pairs EM is sure are non-matches, which a small list can make): the pass is
-            # dropped, its parameters stay as before it, and the other pass and the floor of
-            # adjust_parameters stand. Anything else is a real error.
-            if "below the minimum allowed" not in str(error):
+            # The same boundary on a block with enough pairs that are all certain matches
+            # (or all certain non-matches): the pass's parameters stay as before it.
+            if not _degenerate_share(error):
                 raise
-            log.warning("EM blocked on %s did not converge to usable m values; pass skipped",
+            log.warning("EM blocked on %s: every pair of the block is certain; pass skipped",
                         ", ".join(columns))
-    trained = linker.misc.save_model_to_json()
-    if not trained["probability_two_random_records_match"] > 0:  # no sure match at all
-        trained["probability_two_random_records_match"] = 1 / max(len(data), 2)
-    trained = adjust_parameters(trained)
+    trained = adjust_parameters(linker.misc.save_model_to_json())
     frequencies = None
     if KEY_RARITY_WEIGHT and (rare := with_key_rarity(trained)) is not None:
         trained, u_same_key = rare
@@ -360,6 +401,7 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
                              f"FROM {pairs_table} WHERE {wanted}", output_type="pandas")
     clusters = db_api.query_sql(f"SELECT unique_id, cluster_id FROM {clusters_table}",  # noqa: S608
                                 output_type="pandas")
+    components = clusters
     if kind == "surplace":
         from surplace.linkage.clusters import split_contradictions
         from surplace.linkage.labels import score_pairs
@@ -369,6 +411,7 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
             probability: pd.Series = scored["match_probability"]
             return probability
 
+        note("splitting chains that join two persons")
         examined, within = _examined(db_api, clusters_table, pairs_table)
         split = split_contradictions(examined, within, threshold, score)
         clusters = clusters.assign(unique_id=clusters["unique_id"].astype(str))
@@ -377,7 +420,8 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
                                                clusters["cluster_id"].astype(str))
     predicted.drop_table_from_database_and_remove_from_cache()
     return Fitted(pairs=pairs.reset_index(drop=True), clusters=clusters,
-                  model=linker.misc.save_model_to_json(), labels=report, at_least=at_least)
+                  model=linker.misc.save_model_to_json(), labels=report, at_least=at_least,
+                  components=components)
 
 
 def _examined(db_api: Any, clusters_table: str, pairs_table: str

@@ -34,7 +34,8 @@ PREDICT_FLOOR = 0.05
 BANDS = (0.99, 0.95, 0.9, 0.5, PREDICT_FLOOR)
 #: (description, step, total steps) as the run goes.
 ProgressCallback = Callable[[str, int, int], None]
-STEPS = 8
+#: Steps of a run of the surplace configuration (the plain one has no chain split: one less).
+STEPS = 9
 
 
 class LinkInputError(InvalidInput):
@@ -142,7 +143,7 @@ def link_frames(lists: Sequence[InputList], *, threshold: float = 0.9,
         nonlocal step
         step += 1
         if progress is not None:
-            progress(stage, step, STEPS)
+            progress(stage, step, STEPS if kind == "surplace" else STEPS - 1)
 
     note("reading names, dates and places")
     combined = pd.concat([_role_frame(item) for item in lists], ignore_index=True)
