@@ -8,6 +8,8 @@
   everywhere" stops working at the next request; the last-seen time still moves on.
 - SQLite's planner has statistics (``surplace serve`` gathers them), so it picks the right index.
 - ``surplace serve --workers N`` refuses a prompt for the passphrase (each worker unlocks).
+- Each page sends at most a fixed number of SQL statements (the case page reads each of the
+  case's tables once for its file, timeline and assessments), whatever the case holds.
 """
 
 from __future__ import annotations
@@ -221,3 +223,118 @@ def test_serve_with_workers_needs_the_passphrase_without_a_prompt(
     result = CliRunner().invoke(cli, ["--store", str(tmp_path), "serve", "--workers", "2"])
     assert isinstance(result.exception, UsageProblem)
     assert "SURPLACE_PASSPHRASE or --key-file" in str(result.exception)
+
+
+# ---- statements per page ----------------------------------------------------------------
+#
+# CPU per page request is mostly SQLAlchemy's cost per statement, so the number of statements a
+# page sends is what keeps it fast (issue 7, ``benchmarks/web_profile.py``). Each bound below is
+# what the page sends now, counted whatever the back end (the identity look-up, the page's
+# transaction, the audit write of its sealed reads): a change that reads a table twice, or a
+# row per item of a list, fails here.
+
+#: Most statements each page may send, by page and role.
+STATEMENT_BOUNDS: dict[tuple[str, str], int] = {
+    ("case page", "caseworker"): 26,
+    ("case page", "admin"): 25,
+    ("case list", "admin"): 9,
+    ("incident list", "admin"): 8,
+    ("dashboard", "admin"): 12,
+}
+
+
+def _statements(web_store: WebStore, client: TestClient, path: str) -> int:
+    from sqlalchemy import event
+
+    engine = web_store.unlocked.store.engine
+    sent: list[str] = []
+
+    def count(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(sent)
+
+
+def _full_case(web_store: WebStore) -> str:
+    """A case with something in every part of its file: steps, an interview, an assessment,
+    assistance, an intervention, an alert, a family member."""
+    from datetime import date
+
+    from surplace.assessment import service as assessment_service
+    from surplace.cases.schemas import InterviewIn, MemberIn
+    from surplace.cases.work_schemas import AlertIn, AssistanceIn, InterventionIn
+
+    worker = web_store.actor("caseworker")
+    with web_store.session("caseworker") as session:
+        member = records_service.register_person(session, actor=worker, data=PersonIn(
+            names=[NameIn(full_name="Synthetic Latency Relative")], sex="M", birth_year=2012))
+    number = _open_case(web_store)
+    with web_store.session("caseworker") as session:
+        case_service.add_member(session, actor=worker, case=number,
+                                data=MemberIn(person=member.pseudonym, relationship="child"))
+        case_service.transition(session, actor=worker, case=number, name="register")
+        case_service.transition(session, actor=worker, case=number, name="decide_processing",
+                                inputs={"modality": "regular"})
+        case_service.record_interview(session, actor=worker, case=number, data=InterviewIn(
+            held_on=date.today(), language="ko", record="Synthetic interview record.",
+            facts={"dprk_national": True, "outside_dprk": True, "fears_return": True}))
+        assessment_service.assess_case(session, actor=worker, case=number)
+        case_service.record_assistance(session, actor=worker, case=number,
+                                       data=AssistanceIn(kind="food", quantity=2))
+        case_service.start_intervention(session, actor=worker, case=number,
+                                        data=InterventionIn(kind="legal_aid"))
+        case_service.raise_alert(session, actor=worker, case=number,
+                                 data=AlertIn(kind="detained"))
+    return number
+
+
+def test_each_page_sends_a_bounded_number_of_statements(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    number = _full_case(web_store)
+    for _ in range(3):
+        _open_case(web_store)
+    counted: dict[tuple[str, str], int] = {}
+    sign_in(client, "caseworker")
+    client.get(f"/cases/{number}")  # the session's last-seen time is moved on: not counted
+    counted["case page", "caseworker"] = _statements(web_store, client, f"/cases/{number}")
+    sign_in(client, "admin")
+    client.get("/")
+    counted["case page", "admin"] = _statements(web_store, client, f"/cases/{number}")
+    counted["case list", "admin"] = _statements(web_store, client, "/cases")
+    counted["incident list", "admin"] = _statements(web_store, client, "/incidents")
+    counted["dashboard", "admin"] = _statements(web_store, client, "/")
+    over = {page: (count, STATEMENT_BOUNDS[page]) for page, count in counted.items()
+            if count > STATEMENT_BOUNDS[page]}
+    assert not over, f"statements (sent, bound) per page: {over}; all: {counted}"
+
+
+def test_the_case_page_reads_each_table_of_the_case_once(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    """The file, the timeline and the assessment list share one read of each table."""
+    from sqlalchemy import event
+
+    number = _full_case(web_store)
+    sign_in(client, "caseworker")
+    client.get(f"/cases/{number}")
+    engine = web_store.unlocked.store.engine
+    tables: list[str] = []
+
+    def note_table(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        words = statement.split()
+        if words and words[0] == "SELECT" and "FROM" in words:
+            tables.append(words[words.index("FROM") + 1])
+
+    event.listen(engine, "before_cursor_execute", note_table)
+    try:
+        assert client.get(f"/cases/{number}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note_table)
+    for table in ("case_transition", "interview", "case_alert", "intervention", "assistance",
+                  "referral", "consent", "assessment", "case_member"):
+        assert tables.count(table) == 1, (table, tables)

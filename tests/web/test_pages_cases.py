@@ -253,3 +253,29 @@ def test_case_page_shows_every_part_of_the_file(
     assert "<dd>established</dd>" not in page.text and "(UNHCR)" in page.text
     sign_in(client, "admin")
     assert "Synthetic interview record." in client.get(f"/cases/{number}").text
+
+
+def test_decision_outcomes_are_shown_by_their_label_in_the_readers_language(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient],
+        form: Callable[..., dict[str, str]]) -> None:
+    """The decision section names the outcome in words (the workflow vocabulary's labels), as
+    do the outcome and modality choices of the transition form; never the stored code."""
+    from sqlalchemy import update
+
+    from surplace.cases.models import Case
+
+    number = open_case(web_store, n=9)
+    with web_store.session() as session:  # a decided and appealed case, set directly
+        session.execute(update(Case).where(Case.case_number == number).values(
+            status="appeal_decided", outcome="rejection", appeal_outcome="refugee_status"))
+    sign_in(client, "caseworker")
+    english = client.get(f"/cases/{number}").text
+    assert "<dd>rejection</dd>" in english and "<dd>refugee status</dd>" in english
+    assert "refugee_status</" not in english
+    client.post("/language", data=form(client, locale="ko", next="/cases"))
+    korean = client.get(f"/cases/{number}").text
+    assert "<dd>불인정</dd>" in korean and "<dd>난민 지위</dd>" in korean
+    assert ">보충적 보호</option>" in korean and ">일반</option>" in korean  # the form's choices
+    client.post("/language", data=form(client, locale="zh", next="/cases"))
+    chinese = client.get(f"/cases/{number}").text
+    assert "<dd>驳回</dd>" in chinese and "<dd>难民身份</dd>" in chinese

@@ -39,6 +39,7 @@ from surplace.assessment.schemas import ReviewOut, StoredAssessment, Verdict
 from surplace.cases import service as case_service
 from surplace.cases.interviews import facts_by_interview
 from surplace.cases.lookup import case_for, now, user_names
+from surplace.cases.timeline import CaseRows
 from surplace.cases.workflow import workflow
 from surplace.store.base import as_utc
 
@@ -125,14 +126,25 @@ def review_assessment(session: Session, *, actor: Actor, assessment: str, verdic
     return out.model_copy(update={"transition": step})
 
 
-def list_assessments(session: Session, *, actor: Actor, case: str) -> list[StoredAssessment]:
-    """A case's assessments, oldest first, with their reviews' verdicts; nothing sealed is read."""
+def list_assessments(session: Session, *, actor: Actor, case: str,
+                     loaded: CaseRows | None = None) -> list[StoredAssessment]:
+    """A case's assessments, oldest first, with their reviews' verdicts; nothing sealed is read.
+
+    ``loaded``: the case's rows already read for the same page (``case_service.case_file``),
+    so the assessments and reviews are not read again; the policy is asked all the same."""
     row_case = case_for(session, actor, case, "case.read")
-    rows = list(session.scalars(select(Assessment).where(Assessment.case_id == row_case.id)
-                                .order_by(Assessment.run_at, Assessment.id)))
-    reviews = _reviews(session, [row.id for row in rows])
-    names = user_names(session, [*(row.run_by for row in rows),
-                                 *(r.reviewer_id for found in reviews.values() for r in found)])
+    if loaded is not None and loaded.complete and loaded.case.id == row_case.id:
+        rows, names = loaded.assessments, loaded.names
+        reviews: dict[str, list[AssessmentReview]] = {}
+        for review in loaded.reviews:
+            reviews.setdefault(review.assessment_id, []).append(review)
+    else:
+        rows = list(session.scalars(select(Assessment).where(Assessment.case_id == row_case.id)
+                                    .order_by(Assessment.run_at, Assessment.id)))
+        reviews = _reviews(session, [row.id for row in rows])
+        names = user_names(session, [*(row.run_by for row in rows),
+                                     *(r.reviewer_id for found in reviews.values()
+                                       for r in found)])
     return [_out(row, row_case.case_number, names, reviews=reviews.get(row.id, []))
             for row in rows]
 

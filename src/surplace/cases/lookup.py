@@ -82,8 +82,8 @@ def grants(session: Session, case_id: str, user_id: str) -> list[str]:
 
 def check_access(session: Session, actor: Actor, case: Case, permission: str) -> None:
     require_case(actor, permission, case=case.case_number,
-                 assigned=assigned(session, case.id, actor.user_id),
-                 grants=grants(session, case.id, actor.user_id))
+                 assigned=lambda: assigned(session, case.id, actor.user_id),
+                 grants=lambda: grants(session, case.id, actor.user_id))
 
 
 #: Where a transaction remembers the cases it has already found and let an actor at.

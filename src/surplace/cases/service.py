@@ -11,9 +11,14 @@ other domains and the faces use ``from surplace.cases import service as case_ser
 - :mod:`~surplace.cases.work`: alerts, interventions, assistance and its totals
 - :mod:`~surplace.cases.referrals`: consent, referrals and transfers, the package that travels
 - :mod:`~surplace.cases.timeline`: ``timeline``; :mod:`~surplace.cases.listing`: ``list_cases``
+
+``case_file`` gives the file and the timeline together (the case page): each of the case's
+tables is read once, and the policy asked once, instead of once for each.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,9 +37,8 @@ from surplace.cases.lookup import (
     pseudonyms,
     staff,
     today,
-    user_names,
 )
-from surplace.cases.models import Case, CaseAssignment, CaseMember, Consent, Interview
+from surplace.cases.models import Case, CaseAssignment, CaseMember
 from surplace.cases.referrals import (
     incoming_referrals,
     record_consent,
@@ -52,8 +56,8 @@ from surplace.cases.schemas import (
     MemberIn,
     MemberOut,
 )
-from surplace.cases.timeline import timeline
-from surplace.cases.transitions import history, note, transition, transitions_of
+from surplace.cases.timeline import CaseRows, entries_of, load_rows, timeline
+from surplace.cases.transitions import note, transition, transitions_of
 from surplace.cases.views import (
     alert_out,
     assistance_out,
@@ -75,11 +79,12 @@ from surplace.cases.work import (
     start_intervention,
     update_intervention,
 )
-from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
+from surplace.cases.work_schemas import TimelineEntry
 from surplace.cases.workflow import workflow
 
 __all__ = [
-    "add_member", "assign_caseworker", "assistance_totals", "end_assignment", "grant_access",
+    "CaseFile", "add_member", "assign_caseworker", "assistance_totals", "case_file",
+    "end_assignment", "grant_access",
     "incoming_referrals", "list_alerts", "list_cases", "open_case", "raise_alert",
     "record_assistance", "record_consent", "record_interview", "refer_case", "referral_package",
     "resolve_alert", "respond_to_referral", "revoke_access", "show_case", "start_intervention",
@@ -233,50 +238,54 @@ def _members(session: Session, actor: Actor, case: Case) -> list[MemberOut]:
 def show_case(session: Session, *, actor: Actor, case: str) -> CaseOut:
     """The whole file: every sealed field is read, so every read is in the audit chain.
     Members' names are included for a reader whose role may read identities."""
+    return case_file(session, actor=actor, case=case, with_timeline=False).case
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What the case page shows: the file, its timeline, and the rows both were built from
+    (the assessment list is built from ``rows`` too; see ``assessment.service``)."""
+
+    case: CaseOut
+    timeline: list[TimelineEntry]
+    rows: CaseRows
+
+
+def case_file(session: Session, *, actor: Actor, case: str,
+              with_timeline: bool = True) -> CaseFile:
+    """The file (``show_case``) and the timeline (``timeline``) of one case, from one read of
+    each of its tables and one check of the policy. ``with_timeline=False``: the file alone (its
+    timeline empty), reading nothing the file does not show."""
     row = case_for(session, actor, case, "case.read")
     number = row.case_number
-    steps = history(session, row.id)
-    interviews = session.scalars(select(Interview).where(Interview.case_id == row.id)
-                                 .order_by(Interview.held_on, Interview.recorded_at)).all()
-    alerts = session.scalars(select(Alert).where(Alert.case_id == row.id)
-                             .order_by(Alert.raised_at)).all()
-    actions = session.scalars(select(Intervention).where(Intervention.case_id == row.id)
-                              .order_by(Intervention.started_on, Intervention.id)).all()
-    given = session.scalars(select(Assistance).where(Assistance.case_id == row.id)
-                            .order_by(Assistance.given_on, Assistance.id)).all()
-    referrals = session.scalars(select(Referral).where(Referral.case_id == row.id)
-                                .order_by(Referral.referred_at)).all()
-    consents = session.scalars(select(Consent).where(Consent.case_id == row.id)
-                               .order_by(Consent.recorded_on, Consent.id)).all()
     assignments = session.scalars(select(CaseAssignment).where(
         CaseAssignment.case_id == row.id, CaseAssignment.ended_at.is_(None))
         .order_by(CaseAssignment.assigned_at)).all()
-    names = user_names(session, [
-        *(s.actor_id for s in steps), *(i.interviewer_id for i in interviews),
-        *(a.raised_by for a in alerts), *(a.resolved_by for a in alerts),
-        *(x.actor_id for x in actions), *(g.given_by for g in given),
-        *(r.referred_by for r in referrals), *(r.to_user_id for r in referrals),
-        *(r.responded_by for r in referrals), *(c.recorded_by for c in consents),
-        *(a.user_id for a in assignments)])
+    rows = load_rows(session, actor, row, extra_user_ids=[a.user_id for a in assignments],
+                     file_only=not with_timeline)
+    names = rows.names
     members = _members(session, actor, row)
     codes = {m.person_id: m.pseudonym for m in members}
+    alerts = rows.alerts
     open_alerts = [a for a in alerts if a.resolved_at is None]
     summary = case_summary(row, codes.get(row.principal_id or ""),
                            open_alerts=len(open_alerts),
                            overdue_alerts=sum(overdue(a) for a in open_alerts),
                            next_deadline=min((a.deadline for a in open_alerts), default=None))
-    return CaseOut(
+    shown = CaseOut(
         **summary.model_dump(), summary=row.summary, languages=row.languages or [],
         specific_needs=row.specific_needs or [], current_location=row.current_location,
         members=members,
         caseworkers=[CaseworkerOut(user_id=a.user_id, name=names.get(a.user_id, a.user_id),
                                    assigned_at=utc(a.assigned_at)) for a in assignments],
-        transitions=[transition_out(s, number, names) for s in steps],
-        interviews=[interview_out(i, number, names) for i in interviews],
+        transitions=[transition_out(s, number, names) for s in rows.steps],
+        interviews=[interview_out(i, number, names) for i in rows.interviews],
         alerts=sorted((alert_out(a, number, names) for a in alerts),  # overdue first
                       key=lambda a: (not a.overdue, a.resolved_at is not None, a.deadline)),
-        interventions=[intervention_out(x, number, names) for x in actions],
-        assistance=[assistance_out(g, number, names) for g in given],
-        referrals=[referral_out(r, number, names) for r in referrals],
+        interventions=[intervention_out(x, number, names) for x in rows.actions],
+        assistance=[assistance_out(g, number, names) for g in rows.given],
+        referrals=[referral_out(r, number, names) for r in rows.referrals],
         consents=[consent_out(c, number, codes.get(c.person_id, c.person_id), names)
-                  for c in consents])
+                  for c in rows.consents])
+    return CaseFile(case=shown, timeline=entries_of(session, rows, codes) if with_timeline else [],
+                    rows=rows)

@@ -13,15 +13,16 @@ are not — the file (``show_case``) has them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from surplace.access.policy import Actor
 from surplace.assessment.models import Assessment, AssessmentReview
 from surplace.cases.lookup import case_for, pseudonyms, user_names
-from surplace.cases.models import CaseTransition, Consent, Interview
+from surplace.cases.models import Case, CaseTransition, Consent, Interview
 from surplace.cases.transitions import NOTES, history
 from surplace.cases.views import utc
 from surplace.cases.work_models import Alert, Assistance, Intervention, Referral
@@ -31,14 +32,15 @@ from surplace.store.base import as_utc
 from surplace.vault.audit import AuditEntry
 
 
-def _recorded(session: Session, table: str, ids: Iterable[str]) -> dict[str, list[datetime]]:
-    """When each row was created and updated, from the audit chain, oldest first."""
-    wanted = list(ids)
-    if not wanted:
+def _recorded(session: Session, wanted: dict[str, list[str]]) -> dict[str, list[datetime]]:
+    """When each row was created and updated, from the audit chain, oldest first: for the
+    rows of several tables (``wanted``: ids by table) in one statement."""
+    clauses = [and_(AuditEntry.object_type == table, AuditEntry.object_id.in_(ids))
+               for table, ids in wanted.items() if ids]
+    if not clauses:
         return {}
     query = (select(AuditEntry.object_id, AuditEntry.at)
-             .where(AuditEntry.object_type == table, AuditEntry.object_id.in_(wanted),
-                    AuditEntry.action.in_(("create", "update")))
+             .where(or_(*clauses), AuditEntry.action.in_(("create", "update")))
              .order_by(AuditEntry.seq))
     found: dict[str, list[datetime]] = {}
     for object_id, at in session.execute(query):
@@ -90,9 +92,8 @@ def _alerts(rows: list[Alert], names: dict[str, str]) -> list[TimelineEntry]:
     return entries
 
 
-def _interventions(session: Session, rows: list[Intervention],
-                   names: dict[str, str]) -> list[TimelineEntry]:
-    times = _recorded(session, "intervention", (r.id for r in rows))
+def _interventions(rows: list[Intervention], names: dict[str, str],
+                   times: dict[str, list[datetime]]) -> list[TimelineEntry]:
     entries = []
     for row in rows:
         stamps = times.get(row.id) or [_fallback(row.started_on)]
@@ -110,9 +111,8 @@ def _interventions(session: Session, rows: list[Intervention],
     return entries
 
 
-def _assistance(session: Session, rows: list[Assistance],
-                names: dict[str, str]) -> list[TimelineEntry]:
-    times = _recorded(session, "assistance", (r.id for r in rows))
+def _assistance(rows: list[Assistance], names: dict[str, str],
+                times: dict[str, list[datetime]]) -> list[TimelineEntry]:
     return [TimelineEntry(
         on=row.given_on, at=(times.get(row.id) or [_fallback(row.given_on)])[0],
         kind="assistance", ref=row.id, actor=names.get(row.given_by),
@@ -138,9 +138,8 @@ def _referrals(rows: list[Referral], names: dict[str, str]) -> list[TimelineEntr
     return entries
 
 
-def _consents(session: Session, rows: list[Consent], codes: dict[str, str],
-              names: dict[str, str]) -> list[TimelineEntry]:
-    times = _recorded(session, "consent", (r.id for r in rows))
+def _consents(rows: list[Consent], codes: dict[str, str], names: dict[str, str],
+              times: dict[str, list[datetime]]) -> list[TimelineEntry]:
     entries = []
     for row in rows:
         stamps = times.get(row.id) or [_fallback(row.recorded_on)]
@@ -158,12 +157,9 @@ def _consents(session: Session, rows: list[Consent], codes: dict[str, str],
     return entries
 
 
-def _assessments(session: Session, case_id: str) -> list[TimelineEntry]:
+def _assessments(rows: list[Assessment], reviews: list[AssessmentReview],
+                 names: dict[str, str]) -> list[TimelineEntry]:
     """Runs of the rule engine and their reviews; a review's reasons are opened (audited)."""
-    rows = list(session.scalars(select(Assessment).where(Assessment.case_id == case_id)))
-    reviews = list(session.scalars(select(AssessmentReview).where(
-        AssessmentReview.assessment_id.in_([row.id for row in rows])))) if rows else []
-    names = user_names(session, [*(r.run_by for r in rows), *(r.reviewer_id for r in reviews)])
     entries = [TimelineEntry(
         on=utc(row.run_at).date(), at=utc(row.run_at), kind="assessment", ref=row.id,
         actor=names.get(row.run_by),
@@ -179,24 +175,84 @@ def _assessments(session: Session, case_id: str) -> list[TimelineEntry]:
     return entries
 
 
-def timeline(session: Session, *, actor: Actor, case: str) -> list[TimelineEntry]:
-    """Everything that happened to a case, oldest first (see the module docstring)."""
-    row_case = case_for(session, actor, case, "case.read")
-    case_id = row_case.id
-    steps = history(session, case_id)
-    interviews = list(session.scalars(select(Interview).where(Interview.case_id == case_id)))
-    alerts = list(session.scalars(select(Alert).where(Alert.case_id == case_id)))
-    actions = list(session.scalars(select(Intervention).where(Intervention.case_id == case_id)))
-    given = list(session.scalars(select(Assistance).where(Assistance.case_id == case_id)))
-    referrals = list(session.scalars(select(Referral).where(Referral.case_id == case_id)))
-    consents = list(session.scalars(select(Consent).where(Consent.case_id == case_id)))
-    names = user_names(session, [
-        *(s.actor_id for s in steps), *(i.interviewer_id for i in interviews),
-        *(a.raised_by for a in alerts), *(a.resolved_by for a in alerts),
-        *(x.actor_id for x in actions), *(g.given_by for g in given),
-        *(r.referred_by for r in referrals), *(r.to_user_id for r in referrals),
-        *(r.responded_by for r in referrals), *(c.recorded_by for c in consents)])
-    entries = _steps(steps, names) + _alerts(alerts, names)
+@dataclass
+class CaseRows:
+    """Every row of one case's file and history, each table read once: the file
+    (``show_case``), the timeline and the assessment list are all built from these, so a page
+    showing the three reads each table once instead of three times."""
+
+    case: Case
+    steps: list[CaseTransition]
+    interviews: list[Interview]
+    alerts: list[Alert]
+    actions: list[Intervention]
+    given: list[Assistance]
+    referrals: list[Referral]
+    consents: list[Consent]
+    assessments: list[Assessment]
+    reviews: list[AssessmentReview]
+    #: ``None`` when the reader may not see evidence: it was not read.
+    evidence: list[Evidence] | None
+    names: dict[str, str] = field(default_factory=dict)
+    #: False when loaded ``file_only``: the assessments, reviews and evidence were not read.
+    complete: bool = True
+
+    def user_ids(self) -> list[str | None]:
+        """Every staff account the rows name (one look-up of their names for all of them)."""
+        return [
+            *(s.actor_id for s in self.steps), *(i.interviewer_id for i in self.interviews),
+            *(a.raised_by for a in self.alerts), *(a.resolved_by for a in self.alerts),
+            *(x.actor_id for x in self.actions), *(g.given_by for g in self.given),
+            *(r.referred_by for r in self.referrals), *(r.to_user_id for r in self.referrals),
+            *(r.responded_by for r in self.referrals), *(c.recorded_by for c in self.consents),
+            *(a.run_by for a in self.assessments), *(r.reviewer_id for r in self.reviews)]
+
+
+def load_rows(session: Session, actor: Actor, case: Case, *,
+              extra_user_ids: Iterable[str | None] = (), file_only: bool = False) -> CaseRows:
+    """The rows of a case the caller has already been allowed to read (``case_for``), in the
+    order the file shows them; ``names`` holds the names of every account they (and
+    ``extra_user_ids``) name. Evidence is read only for a reader the policy lets see it.
+    ``file_only``: not the assessments, their reviews and the evidence, which only the
+    timeline shows (they are then empty)."""
+    case_id = case.id
+    timeline_too = not file_only
+    rows = CaseRows(
+        case=case, steps=history(session, case_id),
+        interviews=list(session.scalars(select(Interview).where(Interview.case_id == case_id)
+                                        .order_by(Interview.held_on, Interview.recorded_at))),
+        alerts=list(session.scalars(select(Alert).where(Alert.case_id == case_id)
+                                    .order_by(Alert.raised_at))),
+        actions=list(session.scalars(select(Intervention).where(
+            Intervention.case_id == case_id).order_by(Intervention.started_on,
+                                                      Intervention.id))),
+        given=list(session.scalars(select(Assistance).where(Assistance.case_id == case_id)
+                                   .order_by(Assistance.given_on, Assistance.id))),
+        referrals=list(session.scalars(select(Referral).where(Referral.case_id == case_id)
+                                       .order_by(Referral.referred_at))),
+        consents=list(session.scalars(select(Consent).where(Consent.case_id == case_id)
+                                      .order_by(Consent.recorded_on, Consent.id))),
+        assessments=list(session.scalars(select(Assessment).where(
+            Assessment.case_id == case_id).order_by(Assessment.run_at, Assessment.id)))
+        if timeline_too else [],
+        reviews=[],
+        evidence=list(session.scalars(select(Evidence).where(Evidence.case_id == case_id)))
+        if timeline_too and actor.can("evidence.read") else None, complete=timeline_too)
+    if rows.assessments:
+        rows.reviews = list(session.scalars(
+            select(AssessmentReview)
+            .where(AssessmentReview.assessment_id.in_([row.id for row in rows.assessments]))
+            .order_by(AssessmentReview.at, AssessmentReview.id)))
+    rows.names = user_names(session, [*rows.user_ids(), *extra_user_ids])
+    return rows
+
+
+def entries_of(session: Session, rows: CaseRows,
+               codes: dict[str, str] | None = None) -> list[TimelineEntry]:
+    """The timeline of loaded rows, oldest first; ``codes``: pseudonyms already known (the
+    members'), the others are looked up."""
+    names = rows.names
+    entries = _steps(rows.steps, names) + _alerts(rows.alerts, names)
     entries += [TimelineEntry(
         on=row.held_on, at=utc(row.recorded_at), kind="interview", ref=row.id,
         actor=names.get(row.interviewer_id or ""),
@@ -204,16 +260,28 @@ def timeline(session: Session, *, actor: Actor, case: str) -> list[TimelineEntry
               + (f", {row.duration_minutes} min" if row.duration_minutes else ""),
         detail={"read_back": row.read_back,
                 "interpreter_undertaking": row.interpreter_undertaking})
-        for row in interviews]
-    entries += _interventions(session, actions, names) + _assistance(session, given, names)
-    entries += _referrals(referrals, names) + _assessments(session, case_id)
-    entries += _consents(session, consents, pseudonyms(session, [c.person_id for c in consents]),
-                         names)
-    if actor.can("evidence.read"):
-        items = session.scalars(select(Evidence).where(Evidence.case_id == row_case.id)).all()
-        entries += [TimelineEntry(
-            on=(as_utc(item.captured_at) or utc(item.added_at)).date(), at=utc(item.added_at),
-            kind="evidence", ref=item.id, actor=None,
-            title=f"evidence {item.derivation or 'added'}: {item.media_type}, {item.size} bytes")
-            for item in items]
+        for row in rows.interviews]
+    times = _recorded(session, {"intervention": [r.id for r in rows.actions],
+                                "assistance": [r.id for r in rows.given],
+                                "consent": [r.id for r in rows.consents]})
+    entries += (_interventions(rows.actions, names, times)
+                + _assistance(rows.given, names, times))
+    entries += _referrals(rows.referrals, names) + _assessments(rows.assessments, rows.reviews,
+                                                                names)
+    known = dict(codes or {})
+    missing = [c.person_id for c in rows.consents if c.person_id not in known]
+    if missing:
+        known.update(pseudonyms(session, missing))
+    entries += _consents(rows.consents, known, names, times)
+    entries += [TimelineEntry(
+        on=(as_utc(item.captured_at) or utc(item.added_at)).date(), at=utc(item.added_at),
+        kind="evidence", ref=item.id, actor=None,
+        title=f"evidence {item.derivation or 'added'}: {item.media_type}, {item.size} bytes")
+        for item in rows.evidence or []]
     return sorted(entries, key=lambda e: (e.on, e.at, e.kind, e.ref))
+
+
+def timeline(session: Session, *, actor: Actor, case: str) -> list[TimelineEntry]:
+    """Everything that happened to a case, oldest first (see the module docstring)."""
+    row_case = case_for(session, actor, case, "case.read")
+    return entries_of(session, load_rows(session, actor, row_case))

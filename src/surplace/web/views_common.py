@@ -138,7 +138,8 @@ def vocabulary_label(labels: Mapping[str, Any] | None, code: str | None, locale:
 @cache
 def _vocabulary(name: str) -> Mapping[str, Mapping[str, Any]]:
     """Terms of a vocabulary by name, from whichever domain keeps it (the case workflow's
-    states are ``case_status``). Kept for the life of the process, like the vocabulary files
+    states are ``case_status``, its decision outcomes ``case_outcome`` and its processing
+    modalities ``case_modality``). Kept for the life of the process, like the vocabulary files
     themselves (read once): a list page asks for a label on every row."""
     from surplace.cases import vocabularies as cases
     from surplace.cases.workflow import workflow
@@ -147,6 +148,10 @@ def _vocabulary(name: str) -> Mapping[str, Mapping[str, Any]]:
 
     if name == "case_status":
         return workflow().states
+    if name == "case_outcome":  # decision outcomes (first instance and appeal)
+        return workflow().outcomes
+    if name == "case_modality":
+        return workflow().modalities
     if name == "case_transition":
         return {}
     for module in (cases, incidents, records):

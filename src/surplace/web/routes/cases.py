@@ -165,9 +165,11 @@ async def case_open(request: Request, actor: ActorDep, session: SessionDep) -> R
 
 def _case_page(request: Request, session: Any, actor: Any, case_id: str,
                form: Form | None = None, *, status_code: int = 200) -> Response:
-    case = case_service.show_case(session, actor=actor, case=case_id)
-    timeline = case_service.timeline(session, actor=actor, case=case_id)
-    assessments = assessment_service.list_assessments(session, actor=actor, case=case_id)
+    # The file, the timeline and the assessments from one read of the case's tables.
+    shown = case_service.case_file(session, actor=actor, case=case_id)
+    case, timeline = shown.case, shown.timeline
+    assessments = assessment_service.list_assessments(session, actor=actor, case=case_id,
+                                                      loaded=shown.rows)
     locale = locale_of(request)
     flow = workflow()
     return render(
