@@ -42,3 +42,12 @@ def test_non_korean_names_keep_a_raw_form_for_the_fallback_levels() -> None:
                                          "given_name": ["Michaela"]})).table
     assert table["name_raw"][0] == "neumann michaela"
     assert str(table["surname"][0]).startswith(("?", "~"))
+
+
+def test_a_list_with_no_records_gives_an_empty_table_with_every_comparison_column() -> None:
+    """A source whose records were all withdrawn still reaches the linker: it must get an empty
+    table of the usual shape, not a crash."""
+    features = build_features(pd.DataFrame({"name": [], "birth": []}))
+    assert len(features.table) == 0 and features.problems == []
+    for column in ("unique_id", "source", "name_key", "birth_year", "origin_code", "sex"):
+        assert column in features.table.columns

@@ -166,12 +166,13 @@ def build_features(frame: pd.DataFrame, *, reference_year: int | None = None) ->
     for row, (given, normal) in enumerate(zip(_column(frame, "sex"), sexes, strict=True)):
         if given is not None and normal is None:
             problems.append((row, "sex", "not a recognised sex (m/f, male/female, 남/여, 男/女)"))
-    parts = [table, pd.DataFrame.from_records(name_rows, index=range(count)),
-             pd.DataFrame.from_records(date_rows, index=range(count)),
-             pd.DataFrame.from_records(origin_rows, index=range(count)),
-             pd.DataFrame({"sex": sexes})]
-    if count == 0:
-        parts = [table] + [pd.DataFrame(columns=list(blank().keys()))]
+    if count == 0:  # from_records of no rows cannot build a frame: give the empty shape
+        parts = [table, pd.DataFrame(columns=list(blank().keys()))]
+    else:
+        parts = [table, pd.DataFrame.from_records(name_rows, index=range(count)),
+                 pd.DataFrame.from_records(date_rows, index=range(count)),
+                 pd.DataFrame.from_records(origin_rows, index=range(count)),
+                 pd.DataFrame({"sex": sexes})]
     out = pd.concat(parts, axis=1)
     for column in ("birth_lo", "birth_hi", "birth_year", "birth_month", "birth_day"):
         out[column] = out[column].astype("Int64")
