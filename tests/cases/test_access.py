@@ -147,3 +147,9 @@ def test_a_person_is_on_one_open_case_at_a_time(shared_office: Office) -> None:
             office.session() as session:
         service.add_member(session, actor=office.worker, case=number,
                            data=MemberIn(person="P-NOONE"))
+    # A name typed where an id belongs is refused without being repeated back.
+    with pytest.raises(CaseInputError, match="neither a person id nor a pseudonym") as refused, \
+            office.session() as session:
+        service.add_member(session, actor=office.worker, case=number,
+                           data=MemberIn(person="박순희"))
+    assert "박순희" not in str(refused.value)

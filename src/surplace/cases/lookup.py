@@ -30,6 +30,7 @@ from surplace.cases.exceptions import (
     UnknownCaseworker,
 )
 from surplace.cases.models import Case, CaseAssignment
+from surplace.records.exceptions import shown_reference
 from surplace.records.models import Person, PersonName
 from surplace.records.service import find_person
 
@@ -157,8 +158,8 @@ def person(session: Session, reference: str) -> Person:
     reference = reference.strip()
     found = find_person(session, reference)
     if found is None:
-        raise CaseInputError(f"No person {reference!r} (give a person id or pseudonym; register "
-                             "the person first with 'surplace person add').")
+        raise CaseInputError(f"No person {shown_reference(reference)} (give a person id or "
+                             "pseudonym; register the person first with 'surplace person add').")
     return found
 
 

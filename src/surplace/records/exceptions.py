@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 from surplace.errors import SurplaceError
 
 
@@ -14,9 +16,23 @@ class RecordsError(SurplaceError):
     pass
 
 
+_ID_OR_PSEUDONYM = re.compile(
+    r"(?i)(P-[0-9A-Z-]{1,20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def shown_reference(reference: str) -> str:
+    """What was given for a person, quoted for a message only if it has the shape of an id or a
+    pseudonym: people type names into such fields, and a refusal must not carry a name into a
+    page, a log line or an API answer."""
+    wanted = reference.strip()
+    if _ID_OR_PSEUDONYM.fullmatch(wanted):
+        return repr(wanted)
+    return "(what was given is not shown: it is neither a person id nor a pseudonym)"
+
+
 class PersonNotFound(RecordsError):
     def __init__(self, reference: str) -> None:
-        super().__init__(f"No person {reference!r}.")
+        super().__init__(f"No person {shown_reference(reference)}.")
 
 
 class RecordImmutable(RecordsError):
