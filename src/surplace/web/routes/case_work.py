@@ -36,6 +36,7 @@ from surplace.cases.schemas import CaseSummary, InterviewOut
 from surplace.errors import InvalidInput
 from surplace.records.service import find_person
 from surplace.web.deps import ActorDep, SessionDep, requires
+from surplace.web.forms import form_values
 from surplace.web.i18n import N_
 from surplace.web.templating import render
 from surplace.web.views_case_work import (
@@ -76,11 +77,6 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/cases/{case_id}/interviews": _WRITE,
 }
 
-async def _form_values(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {key: str(value) for key, value in data.items() if isinstance(value, str)}
-
-
 def _interview_form(request: Request, session: Any, actor: Any, case_id: str, form: Form, *,
                     status_code: int = 200) -> Response:
     case = case_for(session, actor, case_id, "case.write")
@@ -103,7 +99,7 @@ def interview_new(request: Request, case_id: str, actor: ActorDep,
 @router.post("/cases/{case_id}/interviews", dependencies=[Depends(requires("case.write"))])
 async def interview_record(request: Request, case_id: str, actor: ActorDep,
                            session: SessionDep) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     data, form = read_interview_form(values)
     if data is not None:
         try:
@@ -136,7 +132,7 @@ def assessment_new(request: Request, case_id: str, actor: ActorDep,
 async def assessment_run(request: Request, case_id: str, actor: ActorDep,
                          session: SessionDep) -> Response:
     """Run the rules on the case's interviews; the stored assessment's page shows the draft."""
-    values = await _form_values(request)
+    values = await form_values(request)
     form = Form(values=values)
     jurisdiction = values.get("jurisdiction", "").strip() or "unhcr"
     if jurisdiction not in jurisdictions():
@@ -190,7 +186,7 @@ def assessment_draft(case_id: str, assessment_id: str, actor: ActorDep,
              dependencies=[Depends(requires("case.decide"))])
 async def assessment_review(request: Request, case_id: str, assessment_id: str,
                             actor: ActorDep, session: SessionDep) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     form = Form(values=values)
     verdict = values.get("verdict", "").strip()
     reasons = values.get("reasons", "").strip()

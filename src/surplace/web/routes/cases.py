@@ -26,6 +26,7 @@ from surplace.errors import InvalidInput
 from surplace.records import service as records_service
 from surplace.web import api
 from surplace.web.deps import ActorDep, SessionDep
+from surplace.web.forms import form_values
 from surplace.web.i18n import N_
 from surplace.web.templating import render
 from surplace.web.views_case_work import JURISDICTION_LABELS, OUTCOMES, VERDICTS
@@ -72,11 +73,6 @@ def _risks() -> list[str]:
     return list(case_vocabularies.terms("risk"))
 
 
-async def _form_values(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {key: str(value) for key, value in data.items() if isinstance(value, str)}
-
-
 def _list(request: Request, session: Any, actor: Any, filters: CaseFilters, *,
           offset: int, searched: bool = False, name: str = "",
           errors: dict[str, str] | None = None) -> Response:
@@ -118,7 +114,7 @@ def case_list(request: Request, actor: ActorDep, session: SessionDep,
 @router.post("/cases/search")
 async def case_search(request: Request, actor: ActorDep, session: SessionDep) -> Response:
     """Cases of the persons whose name is exactly this (blind index: nothing decrypted)."""
-    values = await _form_values(request)
+    values = await form_values(request)
     name = values.get("name", "").strip()
     require(actor, "case.read")
     if not name:
@@ -147,7 +143,7 @@ def case_new(request: Request, actor: ActorDep, person: str | None = None) -> Re
 @router.post("/cases/new")
 async def case_open(request: Request, actor: ActorDep, session: SessionDep) -> Response:
     require(actor, "case.write")
-    values = await _form_values(request)
+    values = await form_values(request)
     data, form = read_case_form(values)
     if data is None:
         return _new_form(request, form, status_code=422)
@@ -191,7 +187,7 @@ def case_page(request: Request, case_id: str, actor: ActorDep,
 @router.post("/cases/{case_id}/transition")
 async def case_transition(request: Request, case_id: str, actor: ActorDep,
                           session: SessionDep) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     parsed, form = read_transition_form(values)
     if parsed is not None:
         try:

@@ -32,7 +32,7 @@ from surplace.incidents.schemas import ActOut, IncidentSummary
 from surplace.incidents.vocabularies import extension_fields, terms
 from surplace.records import sources as source_service
 from surplace.web.deps import ActorDep, SessionDep, requires
-from surplace.web.forms import see_other
+from surplace.web.forms import form_values, see_other
 from surplace.web.templating import render
 from surplace.web.views_cases import Form
 from surplace.web.views_common import locale_of, needs, roles_with, term_labeller
@@ -70,11 +70,6 @@ ACCESS: dict[str, frozenset[str]] = {
 }
 
 
-async def _form_values(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {key: value for key, value in data.items() if isinstance(value, str)}
-
-
 def _incident_form(request: Request, session: Session, form: Form, *,
                    status_code: int = 200) -> Response:
     locale = locale_of(request)
@@ -92,7 +87,7 @@ def incident_new(request: Request, actor: ActorDep, session: SessionDep) -> Resp
 
 @router.post("/incidents", dependencies=[Depends(requires("incident.write"))])
 async def incident_add(request: Request, actor: ActorDep, session: SessionDep) -> Response:
-    data, form = read_incident_form(await _form_values(request))
+    data, form = read_incident_form(await form_values(request))
     if data is not None:
         try:
             with session.begin_nested():  # a refusal undoes only this attempt
@@ -144,7 +139,7 @@ def act_new(request: Request, incident_id: str, actor: ActorDep,
              dependencies=[Depends(requires("incident.write"))])
 async def act_add(request: Request, incident_id: str, actor: ActorDep,
                   session: SessionDep) -> Response:
-    act, claim, form = read_act_form(await _form_values(request), incident_id)
+    act, claim, form = read_act_form(await form_values(request), incident_id)
     if act is not None:
         try:
             with session.begin_nested():  # the act and its source's claim, or neither
