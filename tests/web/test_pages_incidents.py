@@ -8,11 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from surplace.incidents import claims
 from surplace.incidents import service as incident_service
 from surplace.records import gazetteer
 from surplace.records import service as records_service
+from surplace.records.models import Place
 from surplace.records.schemas import NameIn, PersonIn
 from surplace.records.sources import SourceIn, add_source
 from tests.web.conftest import WebStore
@@ -138,3 +140,19 @@ def test_stored_script_in_incident_texts_is_escaped(
     sign_in(client, "admin")
     dashboard = client.get("/")
     assert "<script>" not in dashboard.text and ESCAPED in dashboard.text
+
+
+def test_map_follows_the_gazetteer_when_its_coordinates_change(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    """The map's places are computed once per gazetteer, not per request: a place that loses
+    its coordinates leaves the map, and gains them back when the gazetteer is seeded again."""
+    document(web_store, suffix="M")
+    sign_in(client, "researcher")
+    assert client.get("/incidents").text.count("<circle") == 1
+    with web_store.session("admin") as session:
+        yanji = session.scalars(select(Place).where(Place.code == "CN-JL-yanji")).one()
+        yanji.latitude = yanji.longitude = None
+    assert client.get("/incidents").text.count("<circle") == 0
+    with web_store.session("admin") as session:
+        gazetteer.seed_places(session)  # fills the coordinates a place lacks
+    assert client.get("/incidents").text.count("<circle") == 1

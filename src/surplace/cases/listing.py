@@ -3,9 +3,18 @@ cases the actor may read, with cases that have overdue alerts always first.
 
 Order: cases with an overdue alert, then cases with open alerts by their nearest deadline, then
 the rest by case number. ``urgent`` keeps only cases with open alerts.
+
+A line needs a dozen clear columns of a case, so only those are selected (:data:`COLUMNS`),
+never the whole row as an ORM object: building and tracking fifty full cases (sealed columns
+and all) cost more than the query that found them. :func:`summaries_by_id` reads a page of
+lines for callers that first find the page's ids on narrow columns.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case as when
 from sqlalchemy import func, select
@@ -15,12 +24,43 @@ from surplace.access.policy import Actor, require
 from surplace.cases.lookup import now, visible_to
 from surplace.cases.models import Case, CaseAssignment
 from surplace.cases.schemas import CaseSummary, check_risk
-from surplace.cases.views import case_summary
+from surplace.cases.views import utc
 from surplace.cases.work_models import Alert
 from surplace.cases.workflow import workflow
 from surplace.errors import InvalidInput
 from surplace.records.models import Person
 from surplace.records.vocabularies import suggestion
+from surplace.store.base import as_utc
+
+#: The columns a line of a case list shows, in :class:`CaseSummary`'s terms.
+COLUMNS = (Case.id, Case.case_number, Case.status, Case.processing, Case.risk, Case.outcome,
+           Case.appeal_outcome, Case.appeal_deadline, Case.organisation, Case.opened_at,
+           Case.closed_at)
+
+
+def line(row: Any, principal: str | None, *, open_alerts: int = 0, overdue_alerts: int = 0,
+         next_deadline: datetime | None = None) -> CaseSummary:
+    """A line of the list from a row of :data:`COLUMNS` (``cases.views.case_summary``'s
+    output, which needs a whole case)."""
+    return CaseSummary(
+        id=row.id, case_number=row.case_number, status=row.status, processing=row.processing,
+        risk=row.risk, outcome=row.outcome, appeal_outcome=row.appeal_outcome,
+        appeal_deadline=row.appeal_deadline, principal=principal,
+        organisation=row.organisation, opened_at=utc(row.opened_at),
+        closed_at=as_utc(row.closed_at), open_alerts=open_alerts,
+        overdue_alerts=overdue_alerts, next_deadline=as_utc(next_deadline))
+
+
+def summaries_by_id(session: Session,
+                    case_ids: Collection[str]) -> dict[str, tuple[Any, str | None]]:
+    """The :data:`COLUMNS` row and the principal's pseudonym of each case named (no policy
+    check: the caller found the ids under it)."""
+    if not case_ids:
+        return {}
+    query = (select(*COLUMNS, Person.pseudonym)
+             .outerjoin(Person, Person.id == Case.principal_id)
+             .where(Case.id.in_(list(case_ids))))
+    return {row.id: (row, row.pseudonym) for row in session.execute(query)}
 
 
 def list_cases(session: Session, *, actor: Actor, status: str | None = None,
@@ -35,7 +75,8 @@ def list_cases(session: Session, *, actor: Actor, status: str | None = None,
                      func.sum(when((Alert.deadline < moment, 1), else_=0)).label("overdue"),
                      func.min(Alert.deadline).label("next"))
               .where(Alert.resolved_at.is_(None)).group_by(Alert.case_id).subquery())
-    query = (select(Case, Person.pseudonym, alerts.c.open, alerts.c.overdue, alerts.c.next)
+    query = (select(*COLUMNS, Person.pseudonym, alerts.c.open, alerts.c.overdue,
+                    alerts.c.next)
              .outerjoin(Person, Person.id == Case.principal_id)
              .outerjoin(alerts, alerts.c.case_id == Case.id)
              .order_by(when((func.coalesce(alerts.c.overdue, 0) > 0, 0), else_=1),
@@ -55,6 +96,6 @@ def list_cases(session: Session, *, actor: Actor, status: str | None = None,
         query = query.where(alerts.c.open > 0)
     if limit is not None:
         query = query.limit(limit)
-    return [case_summary(row, pseudonym, open_alerts=int(open_ or 0),
-                         overdue_alerts=int(overdue or 0), next_deadline=next_)
-            for row, pseudonym, open_, overdue, next_ in session.execute(query).all()]
+    return [line(row, row.pseudonym, open_alerts=int(row.open or 0),
+                 overdue_alerts=int(row.overdue or 0), next_deadline=row.next)
+            for row in session.execute(query).all()]

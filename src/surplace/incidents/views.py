@@ -120,11 +120,19 @@ def intervention_out(row: Intervention, *, with_text: bool) -> InterventionOut:
 
 
 def summary(incident: Incident, acts: Sequence[Act], gazetteer: Gazetteer) -> IncidentSummary:
+    return summary_of(incident, [act.act_type for act in acts], gazetteer.code(incident.place_id))
+
+
+def summary_of(incident: Incident, act_types: Sequence[str],
+               place_code: str | None) -> IncidentSummary:
+    """A line of a list from what it shows: the types of the incident's acts (one per act)
+    and its place's code, so a list reads those two columns rather than whole acts and
+    places."""
     return IncidentSummary(
         id=incident.id, title=incident.title, start_date=incident.start_date,
-        start_precision=incident.start_precision, place=gazetteer.code(incident.place_id),
-        monitoring_status=incident.monitoring_status, acts=len(acts),
-        act_types=sorted({act.act_type for act in acts}))
+        start_precision=incident.start_precision, place=place_code,
+        monitoring_status=incident.monitoring_status, acts=len(act_types),
+        act_types=sorted(set(act_types)))
 
 
 def incident_out(session: Session, incident: Incident, gazetteer: Gazetteer) -> IncidentOut:

@@ -23,7 +23,18 @@ from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import Connection, Integer, LargeBinary, String, Text, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -119,15 +130,30 @@ def head_message(store_id: str, seq: int, last_hash: bytes) -> bytes:
     return f"surplace-audit-head{_SEPARATOR}{store_id}{_SEPARATOR}{seq}".encode() + last_hash
 
 
+# The statements ``append`` runs, built once: every request that reads a sealed field appends,
+# and building them anew (ORM column coercion, one bound literal per value) cost several times
+# what running them does. They are Core statements on the tables, since nothing of the ORM
+# (no events, no identity map) applies to the chain's own rows.
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+_HEADS: Table = AuditHead.__table__  # type: ignore[assignment]
+_READ_HEAD = (select(_HEADS.c.seq, _HEADS.c.entry_hash, _HEADS.c.key_version,
+                     _HEADS.c.signature).where(_HEADS.c.id == 1).with_for_update())
+_LAST_ENTRY = (select(_ENTRIES.c.seq, _ENTRIES.c.entry_hash)
+               .order_by(_ENTRIES.c.seq.desc()).limit(1))
+_INSERT_ENTRIES = insert(_ENTRIES)
+_HEAD_COLUMNS = ("seq", "entry_hash", "key_version", "signature")
+_UPDATE_HEAD = update(_HEADS).where(_HEADS.c.id == 1).values(
+    {name: bindparam(f"new_{name}") for name in _HEAD_COLUMNS})
+_INSERT_HEAD = insert(_HEADS)
+
+
 def append(session: Session, events: Sequence[Event]) -> None:
     """Append events to the chain inside the session's current transaction."""
     if not events:
         return
     keyring = keyring_of(session, "the audit chain")
     connection = session.connection()
-    head_query = select(AuditHead.seq, AuditHead.entry_hash, AuditHead.key_version,
-                        AuditHead.signature).where(AuditHead.id == 1)
-    head = connection.execute(head_query.with_for_update()).first()
+    head = connection.execute(_READ_HEAD).first()
     seq, prev = (head[0], bytes(head[1])) if head else (0, genesis_hash(keyring.store_id))
     _check_head_before_extending(connection, keyring, head)
     actor = session.info.get(ACTOR)
@@ -145,16 +171,17 @@ def append(session: Session, events: Sequence[Event]) -> None:
              "detail": detail, "prev_hash": prev, "entry_hash": digest}
         )
         prev = digest
-    connection.execute(insert(AuditEntry), rows)
+    connection.execute(_INSERT_ENTRIES, rows)
     key = keyring.current
     head_values = {
         "seq": seq, "entry_hash": prev, "key_version": key.version,
         "signature": key.signing_key.sign(head_message(keyring.store_id, seq, prev)),
     }
     if head:
-        connection.execute(update(AuditHead).where(AuditHead.id == 1).values(**head_values))
+        connection.execute(_UPDATE_HEAD, {f"new_{name}": value
+                                          for name, value in head_values.items()})
     else:
-        connection.execute(insert(AuditHead).values(id=1, **head_values))
+        connection.execute(_INSERT_HEAD, {"id": 1, **head_values})
 
 
 def _check_head_before_extending(connection: Connection, keyring: Keyring,
@@ -164,9 +191,7 @@ def _check_head_before_extending(connection: Connection, keyring: Keyring,
     Appending re-signs the head; without this check the next ordinary write would launder a
     forged head (entries cut from the end and the head moved back) into a valid signature.
     """
-    last = connection.execute(
-        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    last = connection.execute(_LAST_ENTRY).first()
     if head is None:
         if last is not None:
             raise AuditChainBroken("its signed head is missing")

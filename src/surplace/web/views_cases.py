@@ -26,15 +26,15 @@ from sqlalchemy.orm import Session
 
 from surplace.access.models import User
 from surplace.access.policy import Actor, require
+from surplace.cases.listing import line, summaries_by_id
 from surplace.cases.lookup import now, user_names, visible_to
 from surplace.cases.models import Case, CaseAssignment, CaseMember
 from surplace.cases.schemas import CaseIn, CaseSummary, check_risk
-from surplace.cases.views import alert_out, case_summary
+from surplace.cases.views import alert_out
 from surplace.cases.work_models import Alert
 from surplace.cases.work_schemas import AlertOut
 from surplace.cases.workflow import workflow
 from surplace.errors import InvalidInput
-from surplace.records.models import Person
 from surplace.records.vocabularies import suggestion
 from surplace.web.i18n import N_
 
@@ -123,13 +123,9 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
                 .order_by(Case.case_number)
                 .offset(max(0, offset - with_alerts)).limit(limit - len(page)))
         page += [(case_id, 0, 0, None) for case_id in session.scalars(calm)]
-    found: dict[str, tuple[Case, str | None]] = {}
-    if page:
-        found = {row.id: (row, pseudonym) for row, pseudonym in session.execute(
-            select(Case, Person.pseudonym).outerjoin(Person, Person.id == Case.principal_id)
-            .where(Case.id.in_([case_id for case_id, *_ in page])))}
-    items = [case_summary(found[case_id][0], found[case_id][1], open_alerts=int(open_ or 0),
-                          overdue_alerts=int(overdue or 0), next_deadline=next_)
+    found = summaries_by_id(session, [case_id for case_id, *_ in page])
+    items = [line(found[case_id][0], found[case_id][1], open_alerts=int(open_ or 0),
+                  overdue_alerts=int(overdue or 0), next_deadline=next_)
              for case_id, open_, overdue, next_ in page]
     return CasePage(items=items, total=int(total), offset=offset, limit=limit)
 

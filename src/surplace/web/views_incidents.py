@@ -11,10 +11,11 @@ until they move.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, extract, func, or_, select
 from sqlalchemy.orm import Session
@@ -63,13 +64,14 @@ class MapPoint:
     count: int
 
 
-def _gazetteer(session: Session, place_ids: Iterable[str | None]) -> refs.Gazetteer:
-    """The incidents domain's gazetteer cache holding only the places named: a page of
-    incidents needs their few places, not the whole gazetteer with every name and alias (any
-    other place asked for is still read when asked for)."""
+def _place_codes(session: Session, place_ids: Iterable[str | None]) -> dict[str, str]:
+    """The codes of the places named: a page of incidents shows their few places' codes, not
+    the whole gazetteer with every name and alias."""
     wanted = {place_id for place_id in place_ids if place_id is not None}
-    return refs.Gazetteer(session, {place.id: place for place in session.scalars(
-        select(Place).where(Place.id.in_(wanted)))} if wanted else {})
+    if not wanted:
+        return {}
+    return {str(place_id): str(code) for place_id, code in session.execute(
+        select(Place.id, Place.code).where(Place.id.in_(wanted)))}
 
 
 def _province_places(session: Session, province: str) -> list[str]:
@@ -111,12 +113,15 @@ def incident_page(session: Session, *, actor: Actor, filters: IncidentFilters,
                        Incident.created_at.desc(), Incident.id)
              .offset(offset).limit(limit))
     incidents = list(session.scalars(query))
-    by_incident: dict[str, list[Act]] = {incident.id: [] for incident in incidents}
-    if by_incident:
-        for act in session.scalars(select(Act).where(Act.incident_id.in_(list(by_incident)))):
-            by_incident[act.incident_id].append(act)
-    gazetteer = _gazetteer(session, [incident.place_id for incident in incidents])
-    return Page([views.summary(incident, by_incident[incident.id], gazetteer)
+    # A line shows its acts' count and types: those two columns are read, not whole acts.
+    act_types: dict[str, list[str]] = {incident.id: [] for incident in incidents}
+    if act_types:
+        for incident_id, act_type in session.execute(select(Act.incident_id, Act.act_type)
+                                                     .where(Act.incident_id.in_(list(act_types)))):
+            act_types[incident_id].append(act_type)
+    codes = _place_codes(session, [incident.place_id for incident in incidents])
+    return Page([views.summary_of(incident, act_types[incident.id],
+                                  codes.get(incident.place_id or ""))
                  for incident in incidents], int(total), offset, limit)
 
 
@@ -145,18 +150,61 @@ def act_page(session: Session, *, actor: Actor, filters: IncidentFilters, offset
                 limit)
 
 
-def count_incidents(session: Session, *, actor: Actor) -> int:
-    require(actor, "incident.read")
-    return int(session.scalar(select(func.count()).select_from(Incident)) or 0)
+@dataclass(frozen=True)
+class _Located:
+    """A place as the map draws it: its code, names and coordinates (its own, or the mean of
+    the places inside it)."""
+
+    code: str
+    names: dict[str, str]
+    latitude: float
+    longitude: float
 
 
-def _located(session: Session) -> dict[str, tuple[float, float]]:
+#: The located places of each store (by its URL), with the gazetteer version they were
+#: computed from. Kept here rather than in a caching library: the whole cache is one dict and
+#: one version query, and the version is what a library would not know.
+_LOCATED: dict[str, tuple[tuple[Any, ...], dict[str, _Located]]] = {}
+_LOCATED_LOCK = threading.Lock()
+_LOCATED_STORES = 8
+
+
+def _gazetteer_version(session: Session) -> tuple[Any, ...]:
+    """What changes whenever the located places could: places are only ever added (by
+    seeding, which also fills coordinates a place lacked) and never renamed or moved under
+    another parent, so their number, their coordinates' count and sums, and the lowest and
+    highest id (random: another store, or the same URL rebuilt, has others) tell a changed
+    gazetteer from the one computed."""
+    return tuple(session.execute(select(
+        func.count(), func.count(Place.latitude), func.sum(Place.latitude),
+        func.sum(Place.longitude), func.min(Place.id), func.max(Place.id))).one())
+
+
+def _located(session: Session) -> dict[str, _Located]:
+    """Every place that can be drawn, computed once per gazetteer version of a store: walking
+    the whole gazetteer on every incident list cost more than the rest of the map."""
+    store = session.get_bind().engine.url.render_as_string(hide_password=True)
+    version = _gazetteer_version(session)
+    with _LOCATED_LOCK:
+        cached = _LOCATED.get(store)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    located = _locate(session)
+    with _LOCATED_LOCK:
+        _LOCATED.pop(store, None)
+        while len(_LOCATED) >= _LOCATED_STORES:  # a test run opens many stores
+            _LOCATED.pop(next(iter(_LOCATED)))
+        _LOCATED[store] = (version, located)
+    return located
+
+
+def _locate(session: Session) -> dict[str, _Located]:
     """Coordinates of every place: its own, or else the mean of the places inside it that have
-    some (a province or country has none of its own in the gazetteer). Only the four columns
-    it walks are read, not whole places."""
-    places = session.execute(select(Place.id, Place.parent_id, Place.latitude,
+    some (a province or country has none of its own in the gazetteer)."""
+    places = session.execute(select(Place.id, Place.code, Place.parent_id, Place.name_en,
+                                    Place.name_ko, Place.name_zh, Place.latitude,
                                     Place.longitude)).all()
-    own = {p.id: (p.latitude, p.longitude) for p in places
+    own = {p.id: (float(p.latitude), float(p.longitude)) for p in places
            if p.latitude is not None and p.longitude is not None}
     children: dict[str, list[tuple[float, float]]] = {}
     parents = {p.id: p.parent_id for p in places}
@@ -167,14 +215,16 @@ def _located(session: Session) -> dict[str, tuple[float, float]]:
             seen.add(parent)
             children.setdefault(parent, []).append(where)
             parent = parents.get(parent)
-    located: dict[str, tuple[float, float]] = {
-        pid: (float(lat), float(lon)) for pid, (lat, lon) in own.items()
-        if lat is not None and lon is not None}
+    coordinates = dict(own)
     for pid, points in children.items():
-        if pid not in located and points:
-            located[pid] = (sum(p[0] for p in points) / len(points),
-                            sum(p[1] for p in points) / len(points))
-    return located
+        if pid not in coordinates and points:
+            coordinates[pid] = (sum(p[0] for p in points) / len(points),
+                                sum(p[1] for p in points) / len(points))
+    return {p.id: _Located(code=p.code,
+                           names={"en": p.name_en, "ko": p.name_ko or p.name_en,
+                                  "zh": p.name_zh or p.name_en},
+                           latitude=coordinates[p.id][0], longitude=coordinates[p.id][1])
+            for p in places if p.id in coordinates}
 
 
 def map_points(session: Session, *, actor: Actor, filters: IncidentFilters | None = None,
@@ -201,17 +251,12 @@ def map_points(session: Session, *, actor: Actor, filters: IncidentFilters | Non
         for place_id, count in session.execute(query):
             counts[place_id] += int(count)
     located = _located(session)
-    places = {p.id: p for p in session.scalars(select(Place).where(
-        Place.id.in_([pid for pid in counts if pid is not None] or [""])))}
     points, unplaced = [], 0
     for place_id, count in counts.items():
-        where = located.get(place_id or "")
-        place = places.get(place_id or "")
-        if where is None or place is None:
+        place = located.get(place_id or "")
+        if place is None:
             unplaced += count
             continue
-        points.append(MapPoint(code=place.code,
-                               names={"en": place.name_en, "ko": place.name_ko or place.name_en,
-                                      "zh": place.name_zh or place.name_en},
-                               latitude=where[0], longitude=where[1], count=count))
+        points.append(MapPoint(code=place.code, names=dict(place.names),
+                               latitude=place.latitude, longitude=place.longitude, count=count))
     return sorted(points, key=lambda p: (-p.count, p.code)), unplaced
