@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
@@ -138,41 +140,52 @@ class _Filter:
     Four probes from 128 bits of a key's hash: under one false positive in a million at a
     million keys. A source row's hash is Python's own string hash (SipHash, per process: the
     filter lives only as long as the intake); a content digest is already a keyed hash, so its
-    own bytes are the probes.
+    own bytes are the probes. Keys are added and asked about a batch at a time with numpy
+    (an (n, 4) array of probes), since a Python loop over probes cost as much per row as
+    sealing it; a Bloom filter is a few lines, not worth a dependency for these two uses.
     """
 
     BITS = 1 << 27
-    _MASK = BITS - 1
+    _MASK = np.uint64(BITS - 1)
 
     def __init__(self) -> None:
-        self.bits = bytearray(self.BITS // 8)
+        self.bits = np.zeros(self.BITS // 8, dtype=np.uint8)
         self.empty = True
 
-    @staticmethod
-    def row_hash(key: str) -> int:
-        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
-        return value | (hash((key, 1)) & 0xFFFF_FFFF_FFFF_FFFF) << 64
+    @classmethod
+    def row_probes(cls, keys: Sequence[str]) -> Probes:
+        """The probes of source rows: the low and high 64 bits of the hash, 32 bits a probe."""
+        count = len(keys)
+        low = np.fromiter((hash(key) & _U64 for key in keys), dtype=np.uint64, count=count)
+        high = np.fromiter((hash((key, 1)) & _U64 for key in keys), dtype=np.uint64,
+                           count=count)
+        shift = np.uint64(32)
+        return np.stack([low, low >> shift, high, high >> shift], axis=1) & cls._MASK
 
-    @staticmethod
-    def digest_hash(digest: bytes) -> int:
-        return int.from_bytes(digest[1:17], "little")
+    @classmethod
+    def digest_probes(cls, digests: Sequence[bytes]) -> Probes:
+        """The probes of content digests: bytes 1 to 16 (after the generation byte) as four
+        little-endian 32-bit words."""
+        words = np.frombuffer(b"".join(digest[1:17] for digest in digests), dtype="<u4")
+        return words.reshape(-1, 4).astype(np.uint64) & cls._MASK
 
-    def add(self, value: int) -> None:
-        bits, mask = self.bits, self._MASK
-        for shift in (0, 32, 64, 96):
-            probe = (value >> shift) & mask
-            bits[probe >> 3] |= 1 << (probe & 7)
-        self.empty = False
+    def add(self, probes: Probes) -> None:
+        if len(probes):
+            # ufunc.at, unlike fancy assignment, keeps every bit when probes share a byte.
+            np.bitwise_or.at(self.bits, probes >> np.uint64(3),
+                             np.left_shift(1, probes & np.uint64(7)).astype(np.uint8))
+            self.empty = False
 
-    def __contains__(self, value: int) -> bool:
-        if self.empty:
-            return False
-        bits, mask = self.bits, self._MASK
-        for shift in (0, 32, 64, 96):
-            probe = (value >> shift) & mask
-            if not bits[probe >> 3] & (1 << (probe & 7)):
-                return False
-        return True
+    def maybe_held(self, probes: Probes) -> npt.NDArray[np.bool_]:
+        """Per key (row of ``probes``): whether the filter may hold it."""
+        if self.empty or not len(probes):
+            return np.zeros(len(probes), dtype=np.bool_)
+        found = self.bits[probes >> np.uint64(3)] & np.left_shift(1, probes & np.uint64(7))
+        return np.asarray(found.all(axis=1), dtype=np.bool_)
+
+
+Probes = npt.NDArray[np.uint64]
+_U64 = 0xFFFF_FFFF_FFFF_FFFF
 
 
 class Intake:
@@ -203,52 +216,58 @@ class Intake:
         self._rows, self._digests = _Filter(), _Filter()
         query = select(Record.source_row, Record.content_digest).where(
             Record.source_id == source_id)
-        row_hash, digest_hash = _Filter.row_hash, _Filter.digest_hash
-        for source_row, digest in session.execute(query.execution_options(yield_per=10_000)):
-            if source_row is not None:
-                self._rows.add(row_hash(str(source_row)))
-            self._digests.add(digest_hash(bytes(digest)))
+        result = session.execute(query.execution_options(yield_per=10_000))
+        for partition in result.partitions():
+            self._rows.add(_Filter.row_probes(
+                [str(source_row) for source_row, _ in partition if source_row is not None]))
+            self._digests.add(_Filter.digest_probes([bytes(digest) for _, digest in partition]))
 
     def add(self, items: Sequence[RecordIn], received_at: datetime | None = None) -> list[str]:
         """Add a batch; returns, per item, ``imported``, ``superseding`` or ``present``."""
         digester = self._digester
+        source_rows = [item.source_row for item in items]
         bodies = [_ENCODE(item.payload).encode("utf-8") for item in items]
-        digests = [digester(item.source_row, body)
-                   for item, body in zip(items, bodies, strict=True)]
-        held = self._held_digests(digests, items, bodies)
+        digests = [digester(source_row, body)
+                   for source_row, body in zip(source_rows, bodies, strict=True)]
+        held = self._held_digests(digests, source_rows, bodies)
         # Only a row with new content can supersede; only one the filter may hold is looked up.
-        held_rows, row_hash = self._rows, _Filter.row_hash
-        heads = self._heads([item.source_row for item, digest in zip(items, digests, strict=True)
-                             if digest not in held and item.source_row is not None
-                             and row_hash(item.source_row) in held_rows])
+        # (A record without a source row is probed as "", and never looked up.)
+        row_probes = _Filter.row_probes([row or "" for row in source_rows])
+        maybe_rows = self._rows.maybe_held(row_probes)
+        heads = self._heads([row for row, digest, maybe
+                             in zip(source_rows, digests, maybe_rows.tolist(), strict=True)
+                             if maybe and row is not None and digest not in held])
         at = self._received_at(received_at or utcnow())
         outcomes: list[str] = []
-        rows: list[tuple[Any, ...]] = []
+        fields: list[tuple[Any, ...]] = []
+        to_seal: list[tuple[bytes, bytes]] = []
+        written: list[int] = []
         seen: set[bytes] = set()
-        seal = self.keyring.seal
         ids = iter(new_ids(len(items)))
-        for item, body, digest in zip(items, bodies, digests, strict=True):
+        source_id, import_batch_id = self.source_id, self.import_batch_id
+        for index, (item, body, digest) in enumerate(zip(items, bodies, digests, strict=True)):
             if digest in held or digest in seen:
                 outcomes.append(PRESENT)
                 continue
             seen.add(digest)
             record_id = next(ids)
-            supersedes = heads.get(item.source_row) if item.source_row is not None else None
-            rows.append((
-                record_id, self.source_id, item.source_row, at, digest, supersedes,
-                self.import_batch_id, item.sex, item.birth_year, item.origin_province,
-                item.event_year,
-                # The associated data Sensitive uses: table, column and row id.
-                seal(body, f"record.payload#{record_id}".encode())))
+            source_row = item.source_row
+            supersedes = heads.get(source_row) if source_row is not None else None
+            fields.append((
+                record_id, source_id, source_row, at, digest, supersedes, import_batch_id,
+                item.sex, item.birth_year, item.origin_province, item.event_year))
+            # The associated data Sensitive uses: table, column and row id.
+            to_seal.append((body, f"record.payload#{record_id}".encode()))
+            written.append(index)
             outcomes.append(SUPERSEDING if supersedes else IMPORTED)
-            self._digests.add(_Filter.digest_hash(digest))
-            if item.source_row is not None:
-                heads[item.source_row] = record_id
-                held_rows.add(row_hash(item.source_row))
-        if rows:
-            self._write(rows)
+            if source_row is not None:
+                heads[source_row] = record_id
+        if fields:
+            sealed = self.keyring.current.seal_many(to_seal)
+            self._write([(*row, payload) for row, payload in zip(fields, sealed, strict=True)])
+            self._digests.add(_Filter.digest_probes([digests[i] for i in written]))
+            self._rows.add(row_probes[[i for i in written if source_rows[i] is not None]])
         return outcomes
-
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert the rows: PostgreSQL's COPY where the driver is psycopg (one stream, not a
         statement per row), else the driver's executemany."""
@@ -270,17 +289,20 @@ class Intake:
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         return process(moment) if process is not None else moment
 
-    def _held_digests(self, digests: list[bytes], items: Sequence[RecordIn],
+    def _held_digests(self, digests: list[bytes], source_rows: list[str | None],
                       bodies: list[bytes]) -> set[bytes]:
         """The digests among ``digests`` the source already holds; during a rotation a record
         digested under an older generation counts as its current-generation twin."""
+        held: set[bytes] = set()
+        if self._digests.empty:
+            return held
         wanted = {d: d for d in digests}
         for other in self._others:
-            for item, body, digest in zip(items, bodies, digests, strict=True):
-                wanted[other(item.source_row, body)] = digest
-        held: set[bytes] = set()
-        maybe, digest_hash = self._digests, _Filter.digest_hash
-        candidates = [d for d in wanted if digest_hash(d) in maybe]
+            for source_row, body, digest in zip(source_rows, bodies, digests, strict=True):
+                wanted[other(source_row, body)] = digest
+        keys = list(wanted)
+        maybe = self._digests.maybe_held(_Filter.digest_probes(keys)).tolist()
+        candidates = [d for d, may in zip(keys, maybe, strict=True) if may]
         for start in range(0, len(candidates), _LOOKUP_CHUNK):
             chunk = candidates[start:start + _LOOKUP_CHUNK]
             query = select(Record.content_digest).where(Record.source_id == self.source_id,

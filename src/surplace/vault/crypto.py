@@ -18,6 +18,7 @@ import hmac
 import os
 import struct
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -135,6 +136,24 @@ class DataKey:
         nonce = os.urandom(NONCE_BYTES)
         header = _HEADER.pack(ENVELOPE_FORMAT, self.version)
         return header + nonce + self._field_aead.encrypt(nonce, plaintext, header + where)
+
+    def seal_many(self, values: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """:meth:`seal` of many (plaintext, where) pairs, the same envelopes, with every nonce
+        cut from one ``os.urandom`` call (one system call for a batch instead of one a value).
+
+        That is as safe as a call per value: the kernel's generator gives independent uniform
+        bytes however they are requested, so each 12-byte slice is a fresh random nonce exactly
+        as ``os.urandom(12)`` would give, and no slice is reused (they are disjoint).
+        """
+        header = _HEADER.pack(ENVELOPE_FORMAT, self.version)
+        encrypt = self._field_aead.encrypt
+        nonces = os.urandom(NONCE_BYTES * len(values))
+        sealed = []
+        for start, (plaintext, where) in zip(range(0, len(nonces), NONCE_BYTES), values,
+                                             strict=True):
+            nonce = nonces[start : start + NONCE_BYTES]
+            sealed.append(header + nonce + encrypt(nonce, plaintext, header + where))
+        return sealed
 
     def open(self, sealed: bytes, where: bytes) -> bytes:
         header = sealed[: _HEADER.size]
