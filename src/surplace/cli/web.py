@@ -12,6 +12,7 @@ worker at once.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 from typing import TYPE_CHECKING, Annotated
@@ -65,7 +66,7 @@ def serve(
         info(f"Serving {unlocked.store.location} at http://{shown}:{port}/ "
              f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop).")
         if workers == 1:
-            app = create_app(unlocked, settings=settings, secure_cookies=secure_cookies)
+            app = settled(create_app(unlocked, settings=settings, secure_cookies=secure_cookies))
             uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
             return
     _hand_to_workers(settings, secure_cookies=secure_cookies)
@@ -108,5 +109,16 @@ def worker_app() -> FastAPI:
     settings = Settings()
     unlocked = vault_service.unlock(open_store(settings), user_name=acting_user(settings),
                                     passphrase=read_passphrase(settings))
-    return create_app(unlocked, settings=settings,
-                      secure_cookies=bool(os.environ.get(_SECURE_COOKIES)))
+    return settled(create_app(unlocked, settings=settings,
+                              secure_cookies=bool(os.environ.get(_SECURE_COOKIES))))
+
+
+def settled(app: FastAPI) -> FastAPI:
+    """``app`` after moving everything made at start (compiled templates, catalogues, the
+    gazetteer, SQLAlchemy's mappers and cached statements) out of the garbage collector's
+    generations: they live as long as the process, and without this every collection during a
+    request walks them again (profiling a list page measured its query step at 15-21 ms with
+    them, about 10 ms after freezing)."""
+    gc.collect()
+    gc.freeze()
+    return app
