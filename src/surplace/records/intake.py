@@ -268,6 +268,7 @@ class Intake:
             self._digests.add(_Filter.digest_probes([digests[i] for i in written]))
             self._rows.add(row_probes[[i for i in written if source_rows[i] is not None]])
         return outcomes
+
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
         """Insert the rows: PostgreSQL's COPY where the driver is psycopg (one stream, not a
         statement per row), else the driver's executemany."""
