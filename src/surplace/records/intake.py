@@ -57,7 +57,7 @@ from surplace.vault.fields import keyring_of
 IMPORTED, SUPERSEDING, PRESENT = "imported", "superseding", "present"
 _LOOKUP_CHUNK = 500
 _DIGEST_PURPOSE = "record-content/v1"
-_COLUMNS = ("id", "source_id", "source_row", "received_at", "content_digest", "supersedes_id",
+COLUMNS = ("id", "source_id", "source_row", "received_at", "content_digest", "supersedes_id",
             "import_batch_id", "sex", "birth_year", "origin_province", "event_year", "payload")
 
 
@@ -207,10 +207,10 @@ class Intake:
         # in add (SealedBytes's plaintext guard is therefore not needed on this path).
         dialect = session.get_bind().dialect
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self._copy = (f"COPY record ({', '.join(_COLUMNS)}) FROM STDIN"
+        self._copy = (f"COPY record ({', '.join(COLUMNS)}) FROM STDIN"
                       if dialect.name == "postgresql" and dialect.driver == "psycopg" else None)
-        self._insert = (f"INSERT INTO record ({', '.join(_COLUMNS)}) "  # noqa: S608 - constants
-                        f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
+        self._insert = (f"INSERT INTO record ({', '.join(COLUMNS)}) "  # noqa: S608 - constants
+                        f"VALUES ({', '.join([mark] * len(COLUMNS))})")
         # What the source holds, as two filters: the store is asked only about a row or a
         # digest the filters may hold (a first import of a file asks nothing).
         self._rows, self._digests = _Filter(), _Filter()
@@ -264,14 +264,17 @@ class Intake:
                 heads[source_row] = record_id
         if fields:
             sealed = self.keyring.current.seal_many(to_seal)
-            self._write([(*row, payload) for row, payload in zip(fields, sealed, strict=True)])
+            self.write_stored([(*row, payload)
+                               for row, payload in zip(fields, sealed, strict=True)])
             self._digests.add(_Filter.digest_probes([digests[i] for i in written]))
             self._rows.add(row_probes[[i for i in written if source_rows[i] is not None]])
         return outcomes
 
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert the rows: PostgreSQL's COPY where the driver is psycopg (one stream, not a
-        statement per row), else the driver's executemany."""
+    def write_stored(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows already in their stored form (the columns of :data:`COLUMNS`, payload
+        sealed): PostgreSQL's COPY where the driver is psycopg (one stream, not a statement per
+        row), else the driver's executemany. No dedupe, no audit: :meth:`add` is the way in;
+        this is its last step, public so that the import benchmark can time it alone."""
         connection = self.session.connection()
         if self._copy:
             raw = connection.connection.dbapi_connection
