@@ -12,12 +12,13 @@ open alerts on one case in forty) is built once per size into a cache (``--cache
 builds it again): building 50,000 cases takes many minutes. The PostgreSQL store is that SQLite
 store backed up and restored (``surplace backup`` and ``surplace restore``) into a schema of the
 test database named after the size. The server is ``surplace serve --workers N`` (default: one
-process a core) in a process of its own; the clients are ``--clients`` concurrent httpx
-connections on loopback, signed in as the administrator (who sees every case: the slowest list),
-each sending the same request again as soon as the previous answer arrived, for ``--seconds``
-per page (``--single``: then again with one client, the latency of an unloaded server). The
-table gives requests per second, p50 and p95 latency and p95 as a multiple of the static file's.
-Goal (issue 7): p95 under 150 ms on this 2-core machine. All data is synthetic.
+process a core) in a process of its own; the clients are ``--clients`` concurrent keep-alive
+connections on loopback (``loadclient``: a lean HTTP/1.1 client, so that the client's own CPU
+is not mistaken for server latency), signed in as the administrator (who sees every case: the
+slowest list), each sending the same request again as soon as the previous answer arrived, for
+``--seconds`` per page (``--single``: then again with one client, the latency of an unloaded
+server). The table gives requests per second, p50 and p95 latency and p95 as a multiple of the
+static file's. Goal (issue 7): p95 under 150 ms on this 2-core machine. All data is synthetic.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -38,6 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from loadclient import Result, load  # noqa: E402 - the benchmarks folder, put on the path above
 
 if TYPE_CHECKING:
     from surplace.config import Settings
@@ -265,46 +269,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class Result:
-    name: str
-    requests: int
-    errors: int
-    rate: float
-    p50: float
-    p95: float
-
-
-async def _load(base: str, cookie: tuple[str, str], name: str, paths: Callable[[], str],
-                clients: int, seconds: float) -> Result:
-    import httpx
-
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, cookies=dict([cookie]), limits=limits,
-                                 timeout=60.0) as client:
-        for _ in range(3):  # warm caches and connections
-            await client.get(paths())
-        deadline = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                response = await client.get(paths())
-                latencies.append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    errors += 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
-    cuts = statistics.quantiles(latencies, n=100)
-    return Result(name, len(latencies), errors, len(latencies) / elapsed, cuts[49] * 1000,
-                  cuts[94] * 1000)
-
-
 def _start_server(built: Built, port: int, workers: int) -> subprocess.Popen[str]:
     """``surplace serve --workers N`` on the store; returns once every worker has started."""
     environment = {**os.environ, "SURPLACE_STORE": built.store,
@@ -334,9 +298,7 @@ def measure(built: Built, backend: str, loads: list[int], seconds: float,
     port = _free_port()
     server = _start_server(built, port, workers)
     try:
-        base = f"http://127.0.0.1:{port}"
-        token = _session_token(built.store, built.blob_dir)
-        cookie = (SESSION_COOKIE, token)
+        cookie = f"{SESSION_COOKIE}={_session_token(built.store, built.blob_dir)}"
         numbers = iter(random.Random(1).choices(built.case_numbers, k=1_000_000))  # noqa: S311
         targets: list[tuple[str, Callable[[], str]]] = [
             ("static file (floor)", lambda: "/static/style.css"),
@@ -348,8 +310,8 @@ def measure(built: Built, backend: str, loads: list[int], seconds: float,
         results: dict[int, list[Result]] = {}
         for clients in loads:
             for name, paths in targets:
-                results.setdefault(clients, []).append(
-                    asyncio.run(_load(base, cookie, name, paths, clients, seconds)))
+                results.setdefault(clients, []).append(asyncio.run(
+                    load("127.0.0.1", port, cookie, name, paths, clients, seconds)))
                 _say(f"  {backend}: {name}, {clients} client(s) done")
         return results
     finally:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=ARGON2_MIN_MEMORY_KIB)
     argon2_parallelism: int = Field(default=2, ge=1)
+    web_threads: int = Field(
+        default=4, ge=1, le=64,
+        description="Requests a web worker process handles at once; more wait their turn.",
+    )
 
     @field_validator("argon2_memory_kib")
     @classmethod

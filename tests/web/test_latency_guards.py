@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -34,6 +35,7 @@ from surplace.records.schemas import NameIn, PersonIn
 from surplace.store.base import as_utc
 from surplace.store.engine import WriteInReadOnlySession, refresh_statistics
 from surplace.vault.audit import AuditEntry
+from surplace.web.app import create_app
 from surplace.web.middleware import SESSION_COOKIE
 from tests.web.conftest import WebStore
 
@@ -338,3 +340,16 @@ def test_the_case_page_reads_each_table_of_the_case_once(
     for table in ("case_transition", "interview", "case_alert", "intervention", "assistance",
                   "referral", "consent", "assessment", "case_member"):
         assert tables.count(table) == 1, (table, tables)
+
+
+def test_a_worker_handles_as_many_requests_at_once_as_its_settings_say(
+        web_store: WebStore) -> None:
+    settings = web_store.settings.model_copy(update={"web_threads": 3})
+
+    async def at_once() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    with TestClient(create_app(web_store.unlocked, settings=settings)) as client:
+        assert client.portal is not None
+        assert client.portal.call(at_once) == 3
+        assert client.get("/sign-in").status_code == 200

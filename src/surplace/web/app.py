@@ -8,8 +8,11 @@ user's :class:`~surplace.access.policy.Actor` to the policy.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -33,7 +36,8 @@ def create_app(unlocked: Unlocked, *, settings: Settings, secure_cookies: bool =
     settings' Argon2id parameters (``SURPLACE_ARGON2_*``).
     """
     app = FastAPI(title="surplace", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(csrf.check_csrf)])
+                  dependencies=[Depends(csrf.check_csrf)],
+                  lifespan=_handling_at_once(settings.web_threads))
     app.state.unlocked = unlocked
     app.state.settings = settings
     app.state.secure_cookies = secure_cookies
@@ -53,3 +57,22 @@ def create_app(unlocked: Unlocked, *, settings: Settings, secure_cookies: bool =
     errors.install(app)
     middleware.install(app)
     return app
+
+
+def _handling_at_once(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that lets the process run ``threads`` requests at once (Starlette runs each
+    page in a thread of anyio's pool, 40 by default).
+
+    Pages are CPU work under one interpreter lock: forty threads on two cores do not answer
+    sooner than four, they take turns on the lock every few milliseconds, so every request
+    in flight finishes late, and a thread holding SQLite's write lock (a read's audit entry)
+    waits for the interpreter while the other process's writers wait for it. With a few
+    threads the rest queue in order and the slowest answers come much sooner (see
+    ``benchmarks/web.py``)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
