@@ -11,10 +11,11 @@ open alerts on one case in forty) is built once per size into a cache (``--cache
 ``~/.cache/surplace-bench``) and reused, upgraded to the current migrations (``--rebuild``
 builds it again): building 50,000 cases takes many minutes. The PostgreSQL store is that SQLite
 store backed up and restored (``surplace backup`` and ``surplace restore``) into a schema of the
-test database named after the size. The server is ``surplace serve --workers N`` (default: one
+test database named after the size, vacuumed and analysed before it is measured (this machine's
+server runs without autovacuum). The server is ``surplace serve --workers N`` (default: one
 process a core) in a process of its own; the clients are ``--clients`` concurrent keep-alive
-connections on loopback (``loadclient``: a lean HTTP/1.1 client, so that the client's own CPU
-is not mistaken for server latency), signed in as the administrator (who sees every case: the
+connections on loopback (``loadclient``: a lean HTTP/1.1 client, so that the client's own CPU is
+not mistaken for server latency), signed in as the administrator (who sees every case: the
 slowest list), each sending the same request again as soon as the previous answer arrived, for
 ``--seconds`` per page (``--single``: then again with one client, the latency of an unloaded
 server). The table gives requests per second, p50 and p95 latency and p95 as a multiple of the
@@ -90,6 +91,22 @@ def _fresh_pg_schema(schema: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _vacuum_pg_schema(schema: str) -> None:
+    """``VACUUM (ANALYZE)`` every table of the schema: what autovacuum would have done by now
+    on a server that runs it (this machine's has it off). Without it a restored store has no
+    visibility map, so every count reads the table instead of an index."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = :schema"), {"schema": schema})
+        for (table,) in tables.all():
+            connection.execute(text(f'VACUUM (ANALYZE) "{schema}"."{table}"'))
     engine.dispose()
 
 
@@ -295,6 +312,8 @@ def measure(built: Built, backend: str, loads: list[int], seconds: float,
     """Every page under each load (a number of concurrent clients) in turn."""
     from surplace.web.middleware import SESSION_COOKIE
 
+    if backend == "postgresql":
+        _vacuum_pg_schema(f"bench_web_{built.cases}_{built.records}")
     port = _free_port()
     server = _start_server(built, port, workers)
     try:

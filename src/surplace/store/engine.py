@@ -30,7 +30,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -201,18 +201,29 @@ ANALYSIS_LIMIT = 1000
 
 
 def refresh_statistics(store: Store) -> None:
-    """Give SQLite's query planner current table statistics (``ANALYZE``, sampled).
+    """Give the query planner current table statistics (``ANALYZE``).
 
     Without them it guesses, and guesses wrong where one value fills an index: every case
     assigned to the one administrator made "this case's assignment to this user" walk every
     assignment of the user (tens of milliseconds at 50,000 cases) instead of the case's few.
-    The statistics are counts only (``sqlite_stat1``). PostgreSQL keeps its own (autovacuum).
+    SQLite's are counts only (``sqlite_stat1``), sampled. PostgreSQL's autovacuum keeps its own
+    where it runs, but a server may have it off (this project's test machines do), and a store
+    just restored or imported has none until it has run: each of the store's own tables is
+    analysed (a sample of rows; the other schemas of the database are left alone).
     """
-    if store.is_postgres:
-        return
+    from surplace.schema import Base
+
     with store.engine.connect() as connection:
-        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-        connection.exec_driver_sql("ANALYZE")
+        if store.is_postgres:
+            present = set(inspect(connection).get_table_names())
+            tables = [table.name for table in Base.metadata.sorted_tables
+                      if table.name in present]
+            if tables:
+                quote = connection.dialect.identifier_preparer.quote
+                connection.exec_driver_sql(f"ANALYZE {', '.join(map(quote, tables))}")
+        else:
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            connection.exec_driver_sql("ANALYZE")
         connection.commit()
 
 
