@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=ARGON2_MIN_MEMORY_KIB)
     argon2_parallelism: int = Field(default=2, ge=1)
     web_threads: int = Field(
-        default=4, ge=1, le=64,
+        default=2, ge=1, le=64,
         description="Requests a web worker process handles at once; more wait their turn.",
     )
 
