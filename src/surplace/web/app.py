@@ -68,8 +68,8 @@ def _handling_at_once(threads: int) -> Callable[[FastAPI], AbstractAsyncContextM
     in flight finishes late, and a thread holding SQLite's write lock (a read's audit entry)
     waits for the interpreter while the other process's writers wait for it. With a few
     threads the rest queue in order and the slowest answers come much sooner: at 20 clients
-    on 2 workers the incident list's p95 was 981 ms with 40 threads, 187 ms with 2 and 173
-    with 1 (``benchmarks/web.py``). Two, not one, so that a slow request (an export) does not
+    on 2 workers the incident list's p95 was 307 ms with 8 threads, 309 with 4, 187 with 2
+    and 173 with 1 (``benchmarks/web.py``, SQLite, 50,000 cases). Two, not one, so that a slow request (an export) does not
     hold up everyone else on its worker."""
 
     @asynccontextmanager
