@@ -69,8 +69,8 @@ def _handling_at_once(threads: int) -> Callable[[FastAPI], AbstractAsyncContextM
     waits for the interpreter while the other process's writers wait for it. With a few
     threads the rest queue in order and the slowest answers come much sooner: at 20 clients
     on 2 workers the incident list's p95 was 307 ms with 8 threads, 309 with 4, 187 with 2
-    and 173 with 1 (``benchmarks/web.py``, SQLite, 50,000 cases). Two, not one, so that a slow request (an export) does not
-    hold up everyone else on its worker."""
+    and 173 with 1 (``benchmarks/web.py``, SQLite, 50,000 cases). Two, not one, so that a
+    slow request (an export) does not hold up everyone else on its worker."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
