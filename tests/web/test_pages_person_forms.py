@@ -139,7 +139,13 @@ def test_the_form_redisplays_the_input_with_a_message_beside_each_field(
     assert "YYYY-MM-DD" in beside(wrong.text, "birth_date")
     assert "YYYY-MM " not in beside(wrong.text, "birth_date")
     assert "script" in beside(wrong.text, "name1_script")
+    assert "not a known sex" in beside(wrong.text, "sex")  # in the same round as the rest
     assert f'value="{HANGUL}"' in wrong.text and f'value="{GIVEN}"' in wrong.text
+    unknown = client.post("/persons", data=form(client, sex="Q", origin_province="KP-99"))
+    assert unknown.status_code == 422
+    assert "at least one name" in beside(unknown.text, "name0_full")
+    assert "not a known sex" in beside(unknown.text, "sex")
+    assert "not a known province" in beside(unknown.text, "origin_province")
     sex = client.post("/persons", data=form(client, **{**VALID, "sex": "Q"}))
     assert sex.status_code == 422 and "sex" in beside(sex.text, "sex")
     future = client.post("/persons", data=form(client, **{**VALID, "birth_date": "2999-01-02"}))
@@ -155,7 +161,8 @@ def test_the_form_redisplays_the_input_with_a_message_beside_each_field(
     assert "another province" in beside(elsewhere.text, "origin_province")
     too_long = client.post("/persons", data=form(client, **{**VALID, "name0_full": "가" * 300}))
     assert too_long.status_code == 422 and beside(too_long.text, "name0_full")
-    for page in (nameless, wrong, sex, elsewhere):  # nothing typed is repeated in a message
+    # Nothing typed is repeated in a message.
+    for page in (nameless, wrong, unknown, sex, elsewhere):
         for message in re.findall(r'class="field-error error"[^>]*>([^<]*)<', page.text):
             assert HANGUL not in message and CONTACT not in message and "March" not in message
     assert persons(web_store) == before

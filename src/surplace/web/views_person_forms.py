@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from surplace.errors import InvalidInput
 from surplace.records.gazetteer import resolve_place
 from surplace.records.schemas import NameIn, PersonIn
+from surplace.records.vocabularies import check
 from surplace.web.i18n import N_
 from surplace.web.views_cases import Form, validation_message
 from surplace.web.views_incident_forms import partial_date
@@ -122,10 +123,24 @@ def _birth(values: dict[str, str], form: Form) -> dict[str, Any]:
     return {"birth_year": when.year} if precision == "year" else {"birth_date": when}
 
 
-def _origin(session: Session, values: dict[str, str], form: Form) -> str | None:
-    """The province of origin: the one chosen, else the province of a home place the
-    gazetteer knows; a chosen province that the known place lies outside is refused."""
-    province = _text(values, "origin_province")
+def _known(vocabulary: str, values: dict[str, str], field: str, form: Form) -> str | None:
+    """The field's term if the vocabulary knows it; else the refusal beside the field, in the
+    same round as every other message (the model would refuse only the first, after them)."""
+    value = _text(values, field)
+    if value is None:
+        return None
+    try:
+        return check(vocabulary, value.upper(), field=vocabulary)
+    except InvalidInput as error:  # "sex: 'Q' is not a known sex; did you mean …"
+        form.fail(field, str(error))
+        return None
+
+
+def _origin(session: Session, province: str | None, values: dict[str, str],
+            form: Form) -> str | None:
+    """The province of origin: ``province`` (the one chosen, a known term), else the province
+    of a home place the gazetteer knows; a chosen province that the known place lies outside
+    is refused."""
     place = _text(values, "origin_place")
     if place is None:
         return province
@@ -151,9 +166,10 @@ def read_person_form(session: Session, values: dict[str, str],
     if not names and not any(key.startswith("name") for key in form.errors):
         form.fail("name0_full", N_("Give at least one name (the whole name, or the family "
                                    "and given name)."))
+    chosen = _known("province", values, "origin_province", form)
     data: dict[str, Any] = {
-        "names": names, "sex": _text(values, "sex"), **_birth(values, form),
-        "origin_province": _origin(session, values, form),
+        "names": names, "sex": _known("sex", values, "sex", form), **_birth(values, form),
+        "origin_province": _origin(session, chosen, values, form),
         **{name: _text(values, name) for name in (
             "origin_place", "current_location", "contact", "document_number", "notes")}}
     if form.errors:
