@@ -69,3 +69,28 @@ def test_analyst_sees_counts_of_every_case_with_small_ones_hidden(
     assert ">7<" in page.text  # every case received, caseworker's and admin's
     sign_in(client, "caseworker")
     assert ">6<" in client.get("/").text  # only the caseworker's own
+
+
+def test_open_alerts_are_the_most_pressing_with_their_case_and_raiser(
+        web_store: WebStore) -> None:
+    """Overdue first, then the nearest deadline; the count is of every open alert; each
+    shown alert carries its case number and who raised it."""
+    from datetime import UTC, datetime, timedelta
+
+    from surplace.web.views_cases import open_alerts
+
+    now = datetime.now(UTC)
+    deadlines = {1: now + timedelta(days=3), 2: now - timedelta(hours=2),
+                 3: now + timedelta(hours=5), 4: now + timedelta(days=9)}
+    numbers = {n: open_case(web_store, n=30 + n) for n in deadlines}
+    with web_store.session("caseworker") as session:
+        for n, deadline in deadlines.items():
+            case_service.raise_alert(session, actor=web_store.actor("caseworker"),
+                                     case=numbers[n], data=AlertIn(
+                                         kind="deportation_imminent", deadline=deadline))
+    with web_store.session("caseworker") as session:
+        shown, total = open_alerts(session, actor=web_store.actor("caseworker"), limit=3)
+    assert total == 4
+    assert [alert.case_number for alert in shown] == [numbers[2], numbers[3], numbers[1]]
+    assert [alert.overdue for alert in shown] == [True, False, False]
+    assert {alert.raised_by for alert in shown} == {web_store.user_names["caseworker"]}

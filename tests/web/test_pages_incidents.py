@@ -107,6 +107,22 @@ def test_list_filters_by_type_year_and_province_with_a_map(
     assert yanji.incident_id in by_name.text
 
 
+def test_each_line_shows_its_incident_place_code(
+        web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
+    with web_store.session("admin") as session:
+        gazetteer.seed_places(session)
+        placed = incident_service.add_incident(session, actor=web_store.actor("admin"), data={
+            "title": "Synthetic placed incident", "place": "Tumen"})
+        unplaced = incident_service.add_incident(session, actor=web_store.actor("admin"),
+                                                 data={"title": "Synthetic unplaced incident"})
+    sign_in(client, "researcher")
+    page = client.get("/incidents").text
+    lines = {found: row for row in page.split("<tr")[1:]
+             for found in (placed.id, unplaced.id) if found in row}
+    assert "<td>CN-JL-tumen</td>" in lines[placed.id]
+    assert "<td>—</td>" in lines[unplaced.id]
+
+
 def test_wrong_filters_are_shown_beside_their_field(
         web_store: WebStore, client: TestClient, sign_in: Callable[..., TestClient]) -> None:
     sign_in(client, "researcher")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from surplace.access.models import User
 from surplace.access.policy import Actor, require
 from surplace.cases.listing import line, summaries_by_id
-from surplace.cases.lookup import now, user_names, visible_to
+from surplace.cases.lookup import now, visible_to
 from surplace.cases.models import Case, CaseAssignment, CaseMember
 from surplace.cases.schemas import CaseIn, CaseSummary, check_risk
 from surplace.cases.views import alert_out
@@ -155,20 +155,20 @@ def open_alerts(session: Session, *, actor: Actor, limit: int = 10) -> tuple[lis
     if visible is not None:
         conditions.append(Alert.case_id.in_(select(Case.id).where(visible)))
     # The alerts alone are counted and ranked (a supervisor's thousands need no case row
-    # each); only the few shown are joined to their case numbers.
+    # each); only the few shown are joined to their case numbers and raisers' names.
     total = session.scalar(select(func.count()).select_from(Alert).where(*conditions)) or 0
-    query = (select(Alert).where(*conditions)
-             .order_by(when((Alert.deadline < moment, 0), else_=1), Alert.deadline,
-                       Alert.priority, Alert.id).limit(limit))
-    shown = list(session.scalars(query))
-    numbers: dict[str, str] = {}
-    if shown:
-        numbers = {str(case_id): str(number) for case_id, number in session.execute(
-            select(Case.id, Case.case_number).where(
-                Case.id.in_([alert.case_id for alert in shown])))}
-    found = [(alert, numbers[alert.case_id]) for alert in shown]
-    names = user_names(session, [a.raised_by for a, _ in found])
-    return [alert_out(a, number, names, sealed=False) for a, number in found], int(total)
+    order = (when((Alert.deadline < moment, 0), else_=1), Alert.deadline, Alert.priority,
+             Alert.id)
+    ranked = select(Alert.id).where(*conditions).order_by(*order).limit(limit).subquery()
+    query = (select(Alert, Case.case_number, User.name)
+             .join(ranked, ranked.c.id == Alert.id)
+             .join(Case, Case.id == Alert.case_id)
+             .outerjoin(User, User.id == Alert.raised_by)
+             .order_by(*order))
+    rows = session.execute(query).all()
+    names = {str(alert.raised_by): str(name) for alert, _, name in rows if name is not None}
+    return [alert_out(alert, str(number), names, sealed=False) for alert, number, _ in rows], \
+        int(total)
 
 
 def staff_names(session: Session, *, actor: Actor) -> list[str]:

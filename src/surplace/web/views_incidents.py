@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -64,16 +63,6 @@ class MapPoint:
     count: int
 
 
-def _place_codes(session: Session, place_ids: Iterable[str | None]) -> dict[str, str]:
-    """The codes of the places named: a page of incidents shows their few places' codes, not
-    the whole gazetteer with every name and alias."""
-    wanted = {place_id for place_id in place_ids if place_id is not None}
-    if not wanted:
-        return {}
-    return {str(place_id): str(code) for place_id, code in session.execute(
-        select(Place.id, Place.code).where(Place.id.in_(wanted)))}
-
-
 def _province_places(session: Session, province: str) -> list[str]:
     """Ids of every place in a province (the province given by any name or code)."""
     gazetteer = refs.Gazetteer(session)
@@ -108,21 +97,22 @@ def incident_page(session: Session, *, actor: Actor, filters: IncidentFilters,
     checked = filters.checked()
     conditions = _incident_conditions(session, checked)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    query = (select(Incident).where(*conditions)
+    # Each line's place code comes with it (a page shows a few places' codes, not the whole
+    # gazetteer with every name and alias).
+    query = (select(Incident, Place.code).outerjoin(Place, Place.id == Incident.place_id)
+             .where(*conditions)
              .order_by(Incident.start_date.is_(None), Incident.start_date.desc(),
                        Incident.created_at.desc(), Incident.id)
              .offset(offset).limit(limit))
-    incidents = list(session.scalars(query))
+    lines = session.execute(query).all()
     # A line shows its acts' count and types: those two columns are read, not whole acts.
-    act_types: dict[str, list[str]] = {incident.id: [] for incident in incidents}
+    act_types: dict[str, list[str]] = {incident.id: [] for incident, _ in lines}
     if act_types:
         for incident_id, act_type in session.execute(select(Act.incident_id, Act.act_type)
                                                      .where(Act.incident_id.in_(list(act_types)))):
             act_types[incident_id].append(act_type)
-    codes = _place_codes(session, [incident.place_id for incident in incidents])
-    return Page([views.summary_of(incident, act_types[incident.id],
-                                  codes.get(incident.place_id or ""))
-                 for incident in incidents], int(total), offset, limit)
+    return Page([views.summary_of(incident, act_types[incident.id], code)
+                 for incident, code in lines], int(total), offset, limit)
 
 
 def act_page(session: Session, *, actor: Actor, filters: IncidentFilters, offset: int = 0,
