@@ -34,7 +34,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from loadclient import Result, load  # noqa: E402 - the benchmarks folder, put on the path above
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from surplace.config import Settings
     from surplace.vault.crypto import Argon2Parameters
 
@@ -83,31 +86,39 @@ def _pg_schema_url(schema: str) -> str:
     return f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
-def _fresh_pg_schema(schema: str) -> None:
-    from sqlalchemy import create_engine, text
+@contextmanager
+def _pg_admin() -> Iterator[Connection]:
+    """A connection to the test database outside any transaction (schema DDL, VACUUM)."""
+    from sqlalchemy import create_engine
 
     engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
                            isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _fresh_pg_schema(schema: str) -> None:
+    from sqlalchemy import text
+
+    with _pg_admin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
 
 
 def _vacuum_pg_schema(schema: str) -> None:
     """``VACUUM (ANALYZE)`` every table of the schema: what autovacuum would have done by now
     on a server that runs it (this machine's has it off). Without it a restored store has no
     visibility map, so every count reads the table instead of an index."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
+    with _pg_admin() as connection:
         tables = connection.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = :schema"), {"schema": schema})
         for (table,) in tables.all():
             connection.execute(text(f'VACUUM (ANALYZE) "{schema}"."{table}"'))
-    engine.dispose()
 
 
 def _say(message: str) -> None:

@@ -13,7 +13,6 @@ lines for callers that first find the page's ids on narrow columns.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case as when
@@ -24,31 +23,17 @@ from surplace.access.policy import Actor, require
 from surplace.cases.lookup import now, visible_to
 from surplace.cases.models import Case, CaseAssignment
 from surplace.cases.schemas import CaseSummary, check_risk
-from surplace.cases.views import utc
+from surplace.cases.views import case_summary
 from surplace.cases.work_models import Alert
 from surplace.cases.workflow import workflow
 from surplace.errors import InvalidInput
 from surplace.records.models import Person
 from surplace.records.vocabularies import suggestion
-from surplace.store.base import as_utc
 
 #: The columns a line of a case list shows, in :class:`CaseSummary`'s terms.
 COLUMNS = (Case.id, Case.case_number, Case.status, Case.processing, Case.risk, Case.outcome,
            Case.appeal_outcome, Case.appeal_deadline, Case.organisation, Case.opened_at,
            Case.closed_at)
-
-
-def line(row: Any, principal: str | None, *, open_alerts: int = 0, overdue_alerts: int = 0,
-         next_deadline: datetime | None = None) -> CaseSummary:
-    """A line of the list from a row of :data:`COLUMNS` (``cases.views.case_summary``'s
-    output, which needs a whole case)."""
-    return CaseSummary(
-        id=row.id, case_number=row.case_number, status=row.status, processing=row.processing,
-        risk=row.risk, outcome=row.outcome, appeal_outcome=row.appeal_outcome,
-        appeal_deadline=row.appeal_deadline, principal=principal,
-        organisation=row.organisation, opened_at=utc(row.opened_at),
-        closed_at=as_utc(row.closed_at), open_alerts=open_alerts,
-        overdue_alerts=overdue_alerts, next_deadline=as_utc(next_deadline))
 
 
 def summaries_by_id(session: Session,
@@ -96,6 +81,6 @@ def list_cases(session: Session, *, actor: Actor, status: str | None = None,
         query = query.where(alerts.c.open > 0)
     if limit is not None:
         query = query.limit(limit)
-    return [line(row, row.pseudonym, open_alerts=int(row.open or 0),
-                 overdue_alerts=int(row.overdue or 0), next_deadline=row.next)
+    return [case_summary(row, row.pseudonym, open_alerts=int(row.open or 0),
+                         overdue_alerts=int(row.overdue or 0), next_deadline=row.next)
             for row in session.execute(query).all()]

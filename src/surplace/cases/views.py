@@ -26,8 +26,10 @@ def utc(value: datetime) -> datetime:
     return result
 
 
-def case_summary(case: Case, principal: str | None, *, open_alerts: int = 0,
+def case_summary(case: Case | Any, principal: str | None, *, open_alerts: int = 0,
                  overdue_alerts: int = 0, next_deadline: datetime | None = None) -> CaseSummary:
+    """A line of a case list from a case, or from a row of only the columns a line shows
+    (``cases.listing.COLUMNS``, what the lists select)."""
     return CaseSummary(
         id=case.id, case_number=case.case_number, status=case.status,
         processing=case.processing, risk=case.risk, outcome=case.outcome,

@@ -226,7 +226,7 @@ class Intake:
         """Add a batch; returns, per item, ``imported``, ``superseding`` or ``present``."""
         digester = self._digester
         source_rows = [item.source_row for item in items]
-        bodies = [_ENCODE(item.payload).encode("utf-8") for item in items]
+        bodies = [payload_bytes(item.payload) for item in items]
         digests = [digester(source_row, body)
                    for source_row, body in zip(source_rows, bodies, strict=True)]
         held = self._held_digests(digests, source_rows, bodies)

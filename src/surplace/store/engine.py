@@ -72,7 +72,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        cursor.execute(_busy_timeout())
         # Reads through a memory map of the file (shared by every connection and process, in
         # the operating system's page cache) instead of copying pages into each connection's
         # small private cache: joins over a large store cost half the CPU.
@@ -85,6 +85,11 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             _begin_immediate(connection.connection.dbapi_connection)
+
+
+def _busy_timeout() -> str:
+    """SQLite's own wait for a lock, ``BUSY_SECONDS`` (read when asked: tests shorten it)."""
+    return f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}"
 
 
 def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
@@ -112,7 +117,7 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
             time.sleep(pause)
             pause = min(pause * 2, _LONGEST_PAUSE)
     finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        dbapi_connection.execute(_busy_timeout())
 
 
 def _refuse_writes_when_read_only(engine: Engine) -> None:

@@ -133,7 +133,11 @@ class DataKey:
         return subkey(self._key, "backup/v1/" + archive_nonce.hex())
 
     def seal(self, plaintext: bytes, where: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
+        return self._sealed(os.urandom(NONCE_BYTES), plaintext, where)
+
+    def _sealed(self, nonce: bytes, plaintext: bytes, where: bytes) -> bytes:
+        """The envelope: format and key version, nonce, then the AEAD of ``plaintext`` bound
+        to the header and to ``where`` (table, column and row)."""
         header = _HEADER.pack(ENVELOPE_FORMAT, self.version)
         return header + nonce + self._field_aead.encrypt(nonce, plaintext, header + where)
 
@@ -145,15 +149,10 @@ class DataKey:
         bytes however they are requested, so each 12-byte slice is a fresh random nonce exactly
         as ``os.urandom(12)`` would give, and no slice is reused (they are disjoint).
         """
-        header = _HEADER.pack(ENVELOPE_FORMAT, self.version)
-        encrypt = self._field_aead.encrypt
         nonces = os.urandom(NONCE_BYTES * len(values))
-        sealed = []
-        for start, (plaintext, where) in zip(range(0, len(nonces), NONCE_BYTES), values,
-                                             strict=True):
-            nonce = nonces[start : start + NONCE_BYTES]
-            sealed.append(header + nonce + encrypt(nonce, plaintext, header + where))
-        return sealed
+        return [self._sealed(nonces[start : start + NONCE_BYTES], plaintext, where)
+                for start, (plaintext, where) in zip(range(0, len(nonces), NONCE_BYTES),
+                                                     values, strict=True)]
 
     def open(self, sealed: bytes, where: bytes) -> bytes:
         header = sealed[: _HEADER.size]

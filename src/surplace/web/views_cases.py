@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from surplace.access.models import User
 from surplace.access.policy import Actor, require
-from surplace.cases.listing import line, summaries_by_id
+from surplace.cases.listing import summaries_by_id
 from surplace.cases.lookup import now, visible_to
 from surplace.cases.models import Case, CaseAssignment, CaseMember
 from surplace.cases.schemas import CaseIn, CaseSummary, check_risk
-from surplace.cases.views import alert_out
+from surplace.cases.views import alert_out, case_summary
 from surplace.cases.work_models import Alert
 from surplace.cases.work_schemas import AlertOut
 from surplace.cases.workflow import workflow
@@ -124,8 +124,8 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
                 .offset(max(0, offset - with_alerts)).limit(limit - len(page)))
         page += [(case_id, 0, 0, None) for case_id in session.scalars(calm)]
     found = summaries_by_id(session, [case_id for case_id, *_ in page])
-    items = [line(found[case_id][0], found[case_id][1], open_alerts=int(open_ or 0),
-                  overdue_alerts=int(overdue or 0), next_deadline=next_)
+    items = [case_summary(found[case_id][0], found[case_id][1], open_alerts=int(open_ or 0),
+                          overdue_alerts=int(overdue or 0), next_deadline=next_)
              for case_id, open_, overdue, next_ in page]
     return CasePage(items=items, total=int(total), offset=offset, limit=limit)
 
