@@ -59,6 +59,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.exceptions import SplinkException
 
 from surplace.linkage.spark import Backend, database
 
@@ -210,10 +211,27 @@ def block_pairs(data: pd.DataFrame, columns: Sequence[str]) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
-def _degenerate_share(error: ValueError) -> bool:
-    """Whether Splink failed on a block's share of matches of exactly 0 or 1 (the log-odds
-    of 1 is a math domain error; at 0 every m it computes is 0, which it refuses)."""
-    return "math domain error" in str(error) or "below the minimum allowed" in str(error)
+def _degenerate_share(error: Exception) -> bool:
+    """Whether Splink failed on EM's boundary: a block's share of matches of exactly 1 (its
+    log-odds: a math domain error, or an infinite prior weight written into the SQL as the
+    column "inf"), or an m so near 0 that Splink refuses it ("below the minimum allowed")."""
+    text = str(error)
+    return ("math domain error" in text or "below the minimum allowed" in text
+            or 'Referenced column "inf"' in text)
+
+
+def floor_m(model: dict[str, Any]) -> dict[str, Any]:
+    """``model`` (Splink's settings dictionary, changed in place) with no level's m below
+    :data:`M_FLOOR`, each comparison's m summing to one again."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if all(lv.get("m_probability") is None for lv in levels):
+            continue  # not trained yet: Splink's starting values stand
+        # A level a pass did not observe has no m: as good as 0, so it gets the floor.
+        m_values = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
+        for level, m in zip(levels, m_values, strict=True):
+            level["m_probability"] = m / sum(m_values)
+    return model
 
 
 def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
@@ -229,16 +247,19 @@ def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
     """
     share = float(model["probability_two_random_records_match"])
     for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("m_probability") is None:
+                level["m_probability"] = 0.0  # never trained: the floor stands in for it
+    floor_m(model)
+    for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        m_values = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
-        m_total = sum(m_values)
         u_values = []
-        for level, m in zip(levels, m_values, strict=True):
+        for level in levels:
             u = float(level.get("u_probability") or 1e-9)
-            u_values.append(max((u - share * m / m_total) / (1 - share), u / 50, 1e-9))
+            m = float(level["m_probability"])
+            u_values.append(max((u - share * m) / (1 - share), u / 50, 1e-9))
         u_total = sum(u_values)
-        for level, m, u in zip(levels, m_values, u_values, strict=True):
-            level["m_probability"] = m / m_total
+        for level, u in zip(levels, u_values, strict=True):
             level["u_probability"] = u / u_total
     return model
 
@@ -339,7 +360,13 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
     registered = db_api.register(data)
     linker = Linker(registered, settings, log_level=None)
     note("estimating u by random sampling")
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    # Every sampled pair counts (min_count_per_level=None): Splink otherwise stops at the
+    # first chunk of pairs where each level has been seen 100 times, and the chunks are cut
+    # by the records' ids, which are random. u then varied from run to run of the same
+    # list, and so did EM's birth-date pass (see em_pass): on the demo's test list the
+    # pairwise recall ranged 0.79-0.81, precision fell to 0.73 in one run of seven.
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed,
+                                                     min_count_per_level=None)
     for columns in passes:
         note(f"estimating m by EM (blocked on {', '.join(columns)})")
         if (found := block_pairs(data, columns)) < MIN_EM_PAIRS:
@@ -348,16 +375,7 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
             # starting m, floored by adjust_parameters, and the other pass stands.
             log.info("EM blocked on %s skipped: %d pairs", ", ".join(columns), found)
             continue
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*columns), estimate_without_term_frequencies=True)
-        except ValueError as error:
-            # The same boundary on a block with enough pairs that are all certain matches
-            # (or all certain non-matches): the pass's parameters stay as before it.
-            if not _degenerate_share(error):
-                raise
-            log.warning("EM blocked on %s: every pair of the block is certain; pass skipped",
-                        ", ".join(columns))
+        linker = em_pass(linker, registered, columns)
     trained = adjust_parameters(linker.misc.save_model_to_json())
     frequencies = None
     if KEY_RARITY_WEIGHT and (rare := with_key_rarity(trained)) is not None:
@@ -422,6 +440,43 @@ def _fit_predict(db_api: Any, data: pd.DataFrame, *, kind: Kind, threshold: floa
     return Fitted(pairs=pairs.reset_index(drop=True), clusters=clusters,
                   model=linker.misc.save_model_to_json(), labels=report, at_least=at_least,
                   components=components)
+
+
+def em_pass(linker: Linker, registered: Any, columns: tuple[str, ...]) -> Linker:
+    """One EM pass blocked on ``columns``; a linker holding its result, m floored.
+
+    On clean fields EM drives the m of a level no match shows (two records of one person
+    with different origins) towards 0 by a factor every iteration, and Splink refuses an m
+    below 1e-300 mid-pass; a block whose pairs are all certain matches drives the share of
+    matches to 1, whose log-odds is infinite (Splink fails in Python or in its SQL). Both
+    are the boundary EM converges to, reached within the pass's iterations, so the pass is
+    run again from where it started with half as many iterations, until it stops short of
+    the boundary (after which :func:`floor_m` lifts the vanishing m). With no iteration
+    left, the pass is skipped."""
+    before = linker.misc.save_model_to_json()
+    iterations = int(before.get("max_iterations") or 25)
+    while True:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True)
+            break
+        except (ValueError, SplinkException) as error:
+            if not _degenerate_share(error):
+                raise
+            iterations //= 2
+            if iterations < 1:
+                log.warning("EM blocked on %s: every pair of the block is certain; "
+                            "pass skipped", ", ".join(columns))
+                return Linker(registered, before, log_level=None)
+            log.info("EM blocked on %s reached a boundary; again with %d iterations",
+                     ", ".join(columns), iterations)
+            linker = Linker(registered, {**before, "max_iterations": iterations},
+                            log_level=None)
+    # The floor applies before the next pass too: a level this pass saw almost no match
+    # at would make the next pass's pairs at it so improbable that their m underflows.
+    trained = floor_m(linker.misc.save_model_to_json())
+    trained["max_iterations"] = before.get("max_iterations", 25)
+    return Linker(registered, trained, log_level=None)
 
 
 def _examined(db_api: Any, clusters_table: str, pairs_table: str
