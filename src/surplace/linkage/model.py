@@ -220,13 +220,15 @@ def _degenerate_share(error: Exception) -> bool:
             or 'Referenced column "inf"' in text)
 
 
-def floor_m(model: dict[str, Any]) -> dict[str, Any]:
+def floor_m(model: dict[str, Any], *, untrained: bool = False) -> dict[str, Any]:
     """``model`` (Splink's settings dictionary, changed in place) with no level's m below
-    :data:`M_FLOOR`, each comparison's m summing to one again."""
+    :data:`M_FLOOR`, each comparison's m summing to one again. A comparison with no m yet
+    keeps Splink's starting values between passes; with ``untrained`` (the finished model)
+    it is floored too, every level at the floor."""
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        if all(lv.get("m_probability") is None for lv in levels):
-            continue  # not trained yet: Splink's starting values stand
+        if not untrained and all(lv.get("m_probability") is None for lv in levels):
+            continue
         # A level a pass did not observe has no m: as good as 0, so it gets the floor.
         m_values = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
         for level, m in zip(levels, m_values, strict=True):
@@ -246,11 +248,7 @@ def adjust_parameters(model: dict[str, Any]) -> dict[str, Any]:
     slip would then veto a match whatever else agrees, so m is floored at :data:`M_FLOOR`.
     """
     share = float(model["probability_two_random_records_match"])
-    for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if not level.get("is_null_level") and level.get("m_probability") is None:
-                level["m_probability"] = 0.0  # never trained: the floor stands in for it
-    floor_m(model)
+    floor_m(model, untrained=True)
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         u_values = []
@@ -454,7 +452,8 @@ def em_pass(linker: Linker, registered: Any, columns: tuple[str, ...]) -> Linker
     the boundary (after which :func:`floor_m` lifts the vanishing m). With no iteration
     left, the pass is skipped."""
     before = linker.misc.save_model_to_json()
-    iterations = int(before.get("max_iterations") or 25)
+    configured = int(before.get("max_iterations") or 25)  # Splink's default
+    iterations = configured
     while True:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -475,7 +474,7 @@ def em_pass(linker: Linker, registered: Any, columns: tuple[str, ...]) -> Linker
     # The floor applies before the next pass too: a level this pass saw almost no match
     # at would make the next pass's pairs at it so improbable that their m underflows.
     trained = floor_m(linker.misc.save_model_to_json())
-    trained["max_iterations"] = before.get("max_iterations", 25)
+    trained["max_iterations"] = configured
     return Linker(registered, trained, log_level=None)
 
 
