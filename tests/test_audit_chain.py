@@ -27,7 +27,7 @@ from surplace.vault import audit
 from surplace.vault import service as vault_service
 from surplace.vault.audit import AuditEntry, Event
 from surplace.vault.audit_verify import ChainReport, verify_chain
-from surplace.vault.exceptions import VaultLocked
+from surplace.vault.exceptions import AuditChainBroken, VaultLocked
 from surplace.vault.service import Unlocked
 from tests.clirun import surplace
 from tests.conftest import TEST_ARGON2, cli_env
@@ -355,6 +355,65 @@ def test_a_deleted_head_is_caught(chain: Unlocked) -> None:
     report = verify(chain)
     assert_broken_at(report, 1)
     assert "head" in report.describe()
+
+
+# --- appending onto a damaged chain ---------------------------------------------------------
+# Appending re-signs the head, so the append itself refuses a head that is not the genuine last
+# one; the process remembers the last head it signed or verified, and these check that the
+# memory never lets a changed head through.
+
+
+def _append_one(unlocked: Unlocked) -> None:
+    with unlocked.session() as session:
+        audit.record(session, "export", "report", None)
+
+
+def test_appending_onto_a_forged_head_signature_is_refused(chain: Unlocked) -> None:
+    _append_one(chain)  # this process now trusts the head it signed
+    with raw(chain) as connection:
+        original = bytes(connection.execute(text("SELECT signature FROM audit_head")).scalar_one())
+        connection.execute(text("UPDATE audit_head SET signature = :s"),
+                           {"s": bytes([original[0] ^ 1]) + original[1:]})
+    total = chain_length(chain)
+    with pytest.raises(AuditChainBroken, match="signature is not valid"):
+        _append_one(chain)
+    assert chain_length(chain) == total
+    with raw(chain) as connection:
+        connection.execute(text("UPDATE audit_head SET signature = :s"), {"s": original})
+    _append_one(chain)
+    assert chain_length(chain) == total + 1 and verify(chain).ok
+
+
+def test_appending_after_the_last_entries_were_cut_is_refused(chain: Unlocked) -> None:
+    _append_one(chain)
+    total = chain_length(chain)
+    with raw(chain) as connection:
+        connection.execute(text("DELETE FROM audit_entry WHERE seq > :s"), {"s": total - 2})
+    with pytest.raises(AuditChainBroken, match=f"names entry {total}"):
+        _append_one(chain)
+    new_last = entry(chain, total - 2)
+    with raw(chain) as connection:  # and the head moved back without a signature of its own
+        connection.execute(text("UPDATE audit_head SET seq = :s, entry_hash = :h"),
+                           {"s": total - 2, "h": new_last["entry_hash"]})
+    with pytest.raises(AuditChainBroken, match="signature is not valid"):
+        _append_one(chain)
+    assert chain_length(chain) == total - 2
+
+
+def test_appending_onto_a_deleted_head_is_refused(chain: Unlocked) -> None:
+    _append_one(chain)
+    with raw(chain) as connection:
+        connection.execute(text("DELETE FROM audit_head"))
+    with pytest.raises(AuditChainBroken, match="head is missing"):
+        _append_one(chain)
+
+
+def test_a_page_of_reads_is_appended_in_one_piece(chain: Unlocked) -> None:
+    """More reads than one multi-row INSERT holds still chain and verify as one run."""
+    total = chain_length(chain)
+    append_events(chain, 1_234)
+    assert chain_length(chain) == total + 1_234
+    assert verify(chain).ok
 
 
 # --- through the command line ----------------------------------------------------------------
