@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -413,6 +414,36 @@ def test_a_page_of_reads_is_appended_in_one_piece(chain: Unlocked) -> None:
     total = chain_length(chain)
     append_events(chain, 1_234)
     assert chain_length(chain) == total + 1_234
+    assert verify(chain).ok
+
+
+def test_writers_appending_at_once_keep_one_unbroken_chain(chain: Unlocked) -> None:
+    """Web workers append their pages' reads side by side: each append sees the one before it
+    (on PostgreSQL the writer that waited for the head's lock must read the entry the other
+    writer added, not the one its statement began with)."""
+    total = chain_length(chain)
+    writers, appends = 4, 25
+    failures: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def write(writer: int) -> None:
+        start.wait()
+        try:
+            for n in range(appends):
+                with chain.store.session(keyring=chain.keyring,
+                                         actor_id=chain.actor.user_id) as session:
+                    audit.append(session, [Event("read", "person", f"writer-{writer}-{n}",
+                                                 "contact")] * (1 + n % 3))
+        except BaseException as error:  # noqa: BLE001 - reported below with the others
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert chain_length(chain) == total + writers * sum(1 + n % 3 for n in range(appends))
     assert verify(chain).ok
 
 

@@ -136,17 +136,12 @@ def head_message(store_id: str, seq: int, last_hash: bytes) -> bytes:
 # (no events, no identity map) applies to the chain's own rows.
 _ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
 _HEADS: Table = AuditHead.__table__  # type: ignore[assignment]
-_LAST_SEQ = select(_ENTRIES.c.seq).order_by(_ENTRIES.c.seq.desc()).limit(1).scalar_subquery()
-_LAST_HASH = (select(_ENTRIES.c.entry_hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
-              .scalar_subquery())
-#: The head and the chain's last entry in one statement: a writer holds the store's write lock
-#: from its first statement to its commit, and on SQLite each statement lets another thread of
-#: the process take the interpreter for up to its switch interval (5 ms), so every statement
-#: the append saves shortens the time the other writers queue (``benchmarks/web.py``).
 _READ_HEAD = (select(_HEADS.c.seq, _HEADS.c.entry_hash, _HEADS.c.key_version,
-                     _HEADS.c.signature, _LAST_SEQ.label("last_seq"),
-                     _LAST_HASH.label("last_hash"))
-              .where(_HEADS.c.id == 1).with_for_update(of=_HEADS))
+                     _HEADS.c.signature).where(_HEADS.c.id == 1).with_for_update())
+# The last entry is read by a statement of its own, after the head's row lock is held: on
+# PostgreSQL a statement that waited for that lock sees the head as the other writer left it
+# but the rest of the database as it was when the statement began, so the last entry read in
+# the same statement would be the one before the other writer's.
 _LAST_ENTRY = (select(_ENTRIES.c.seq, _ENTRIES.c.entry_hash)
                .order_by(_ENTRIES.c.seq.desc()).limit(1))
 _INSERT_ENTRIES = insert(_ENTRIES)
@@ -156,7 +151,7 @@ _UPDATE_HEAD = update(_HEADS).where(_HEADS.c.id == 1).values(
 _INSERT_HEAD = insert(_HEADS)
 #: On SQLite, entries go in as multi-row INSERTs of at most this many rows (10 values a row,
 #: well under SQLite's limit on bound values): one statement for a page's reads, where
-#: ``executemany`` steps once a row (see ``_READ_HEAD`` for why statements count).
+#: ``executemany`` steps once a row.
 _ROWS_PER_INSERT = 500
 _ENTRY_COLUMNS = ("seq", "at", "actor_id", "action", "object_type", "object_id", "field",
                   "detail", "prev_hash", "entry_hash")
@@ -224,19 +219,19 @@ def _insert_entries(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def _check_head_before_extending(connection: Connection, keyring: Keyring,
-                                 head: Row[int, bytes, int, bytes, int | None, bytes | None] | None,
-                                 ) -> None:
+                                 head: Row[int, bytes, int, bytes] | None) -> None:
     """Refuse to extend a chain whose signed head does not match its last entry.
 
     Appending re-signs the head; without this check the next ordinary write would launder a
     forged head (entries cut from the end and the head moved back) into a valid signature.
     """
+    last = connection.execute(_LAST_ENTRY).first()
     if head is None:
-        if connection.execute(_LAST_ENTRY).first() is not None:
+        if last is not None:
             raise AuditChainBroken("its signed head is missing")
         return
-    seq, last_hash, key_version, signature, last_seq, last_entry_hash = head
-    if last_seq != seq or last_entry_hash is None or bytes(last_entry_hash) != bytes(last_hash):
+    seq, last_hash, key_version, signature = head
+    if last is None or last[0] != seq or bytes(last[1]) != bytes(last_hash):
         raise AuditChainBroken(f"its signed head names entry {seq}, which is not its last entry")
     found = (seq, bytes(last_hash), key_version, bytes(signature))
     if _TRUSTED_HEADS.get(keyring.store_id) == found:
