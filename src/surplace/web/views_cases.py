@@ -108,17 +108,8 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
     # Each part first finds its page of case ids on narrow columns, then reads those cases
     # and their principals: joining every alerted case's row and principal only to sort them
     # and keep fifty cost more than the whole rest of the page.
-    urgent = (select(Case.id, alerts.c.open, alerts.c.overdue, alerts.c.next)
-              .join(alerts, alerts.c.case_id == Case.id)
-              .where(*conditions)
-              .order_by(when((alerts.c.overdue > 0, 0), else_=1), alerts.c.next,
-                        Case.case_number))
-    page: list[tuple[str, Any, Any, Any]] = [
-        (row[0], row[1], row[2], row[3])
-        for row in session.execute(urgent.offset(offset).limit(limit))]
+    page, with_alerts = _alerted_page(session, alerts, conditions, offset=offset, limit=limit)
     if len(page) < limit and not checked.urgent:
-        with_alerts = session.scalar(select(func.count()).select_from(Case).where(
-            *conditions, Case.id.in_(alerted))) or 0
         calm = (select(Case.id).where(*conditions, Case.id.not_in(alerted))
                 .order_by(Case.case_number)
                 .offset(max(0, offset - with_alerts)).limit(limit - len(page)))
@@ -128,6 +119,40 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
                           overdue_alerts=int(overdue or 0), next_deadline=next_)
              for case_id, open_, overdue, next_ in page]
     return CasePage(items=items, total=int(total), offset=offset, limit=limit)
+
+
+def _alerted_page(session: Session, alerts: Any, conditions: list[ColumnElement[bool]], *,
+                  offset: int, limit: int) -> tuple[list[tuple[str, Any, Any, Any]], int]:
+    """The page's share of the cases with open alerts (overdue first, then the nearest
+    deadline, then the case number), and how many cases have open alerts.
+
+    The alerted cases (some thousand in a large office) are ranked on their alerts alone; only
+    the page's rows, and the rows tied with its first and last (same overdue flag and
+    deadline), are then looked up for their case numbers and put in order. Joined to every
+    case to sort by number, PostgreSQL hashed all 50,000 cases on every page (20 ms), and a
+    case number read for each alerted case cost it 14.
+    """
+    flag = when((alerts.c.overdue > 0, 0), else_=1)
+    query = (select(alerts.c.case_id, alerts.c.open, alerts.c.overdue, alerts.c.next, flag)
+             .order_by(flag, alerts.c.next))
+    if conditions:
+        query = query.where(alerts.c.case_id.in_(select(Case.id).where(*conditions)))
+    # Through the connection: the ORM would build a result row object per alerted case.
+    ranked = [tuple(row) for row in session.connection().execute(query)]
+    if offset >= len(ranked):
+        return [], len(ranked)
+    end = min(offset + limit, len(ranked))
+    start, stop = offset, end
+    while start > 0 and ranked[start - 1][3:] == ranked[offset][3:]:
+        start -= 1
+    while stop < len(ranked) and ranked[stop][3:] == ranked[end - 1][3:]:
+        stop += 1
+    window = ranked[start:stop]
+    numbers = dict(session.execute(select(Case.id, Case.case_number).where(
+        Case.id.in_([row[0] for row in window]))).all())
+    window.sort(key=lambda row: (row[4], row[3], numbers[row[0]]))
+    return [(row[0], row[1], row[2], row[3])
+            for row in window[offset - start:end - start]], len(ranked)
 
 
 def counts_by_status(session: Session, *, actor: Actor) -> dict[str, int]:
