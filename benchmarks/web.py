@@ -23,7 +23,7 @@ server). The table gives requests per second, p50 and p95 latency and p95 as a m
 static file's, then the CPU milliseconds a request cost the server's processes and the whole
 machine (the load client and, on PostgreSQL, the database server included) and the steal (CPU
 the host took from this virtual machine meanwhile): on a shared machine latency moves with the
-neighbours from one run to the next, CPU a request much less, so changes are judged on it.
+neighbours from one run to the next (p95 by up to half), CPU a request less (a fifth).
 Goal (issue 7): p95 under 150 ms on this 2-core machine. All data is synthetic.
 """
 
