@@ -108,14 +108,11 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
     # Each part first finds its page of case ids on narrow columns, then reads those cases
     # and their principals: joining every alerted case's row and principal only to sort them
     # and keep fifty cost more than the whole rest of the page.
-    if session.get_bind().dialect.name == "sqlite":
-        page = _alerted_page_joined(session, alerts, conditions, offset=offset, limit=limit)
-        with_alerts = -1  # counted below, only when the page reaches the calm cases
-    else:
-        page, with_alerts = _alerted_page(session, alerts, conditions, offset=offset,
-                                          limit=limit)
+    rank = (_alerted_page_joined if session.get_bind().dialect.name == "sqlite"
+            else _alerted_page)
+    page, with_alerts = rank(session, alerts, conditions, offset=offset, limit=limit)
     if len(page) < limit and not checked.urgent:
-        if with_alerts < 0:
+        if with_alerts is None:
             with_alerts = session.scalar(select(func.count()).select_from(Case).where(
                 *conditions, Case.id.in_(alerted))) or 0
         calm = (select(Case.id).where(*conditions, Case.id.not_in(alerted))
@@ -129,35 +126,40 @@ def list_page(session: Session, *, actor: Actor, filters: CaseFilters, offset: i
     return CasePage(items=items, total=int(total), offset=offset, limit=limit)
 
 
+_AlertedPage = tuple[list[tuple[str, Any, Any, Any]], int | None]
+
+
+def _overdue_first(alerts: Any) -> ColumnElement[int]:
+    return when((alerts.c.overdue > 0, 0), else_=1)
+
+
 def _alerted_page_joined(session: Session, alerts: Any, conditions: list[ColumnElement[bool]],
-                         *, offset: int, limit: int) -> list[tuple[str, Any, Any, Any]]:
-    """:func:`_alerted_page` for SQLite: the alerted cases joined to their cases and ranked in
-    SQL, which SQLite does by looking each case up by id; fetching every alerted case into
-    Python instead cost a web worker more than that (each row fetched lets the worker's other
-    thread have the interpreter: the case list's server CPU rose from 14-16 to 21-25 ms a
-    request under load)."""
+                         *, offset: int, limit: int) -> _AlertedPage:
+    """:func:`_alerted_page` for SQLite, without the count (``None``: the caller counts only
+    when it needs to): the alerted cases joined to their cases and ranked in SQL, which SQLite
+    does by looking each case up by id. Fetching every alerted case into Python instead cost
+    a web worker more (each row fetched lets the worker's other thread have the interpreter:
+    the case list's server CPU rose from 14-17 to 21-25 ms a request under load)."""
     urgent = (select(Case.id, alerts.c.open, alerts.c.overdue, alerts.c.next)
               .join(alerts, alerts.c.case_id == Case.id)
               .where(*conditions)
-              .order_by(when((alerts.c.overdue > 0, 0), else_=1), alerts.c.next,
-                        Case.case_number))
+              .order_by(_overdue_first(alerts), alerts.c.next, Case.case_number))
     return [(row[0], row[1], row[2], row[3])
-            for row in session.execute(urgent.offset(offset).limit(limit))]
+            for row in session.execute(urgent.offset(offset).limit(limit))], None
 
 
 def _alerted_page(session: Session, alerts: Any, conditions: list[ColumnElement[bool]], *,
-                  offset: int, limit: int) -> tuple[list[tuple[str, Any, Any, Any]], int]:
+                  offset: int, limit: int) -> _AlertedPage:
     """The page's share of the cases with open alerts (overdue first, then the nearest
     deadline, then the case number), and how many cases have open alerts.
 
-    On PostgreSQL (SQLite: :func:`_alerted_page_joined`), the alerted cases (some thousand in
-    a large office) are ranked on their alerts alone; only
+    The alerted cases (some thousand in a large office) are ranked on their alerts alone; only
     the page's rows, and the rows tied with its first and last (same overdue flag and
     deadline), are then looked up for their case numbers and put in order. Joined to every
     case to sort by number, PostgreSQL hashed all 50,000 cases on every page (20 ms), and a
-    case number read for each alerted case cost it 14.
+    case number read for each alerted case cost it 14. (SQLite: :func:`_alerted_page_joined`.)
     """
-    flag = when((alerts.c.overdue > 0, 0), else_=1)
+    flag = _overdue_first(alerts)
     query = (select(alerts.c.case_id, alerts.c.open, alerts.c.overdue, alerts.c.next, flag)
              .order_by(flag, alerts.c.next))
     if conditions:
