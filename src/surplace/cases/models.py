@@ -13,7 +13,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surplace.store.base import Base, IdMixin, utcnow
@@ -22,6 +31,10 @@ from surplace.vault.fields import JSON, TEXT, Sensitive
 
 class Case(IdMixin, Base):
     __tablename__ = "protection_case"
+    # The case list ranks the cases with open alerts by deadline, then by case number: this
+    # index gives each alerted case's number from the id without reading its row (on SQLite
+    # the ranking of 1,300 alerted cases among 50,000 took 4.5 ms with the rows, 2.5 without).
+    __table_args__ = (Index("ix_protection_case_id_case_number", "id", "case_number"),)
 
     case_number: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(32), default="received", index=True)
