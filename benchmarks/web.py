@@ -324,6 +324,9 @@ def _start_server(built: Built, port: int, workers: int) -> subprocess.Popen[str
 
 
 PAGES = ("case list", "case page", "incident list", "dashboard")
+#: Not measured unless asked for: a signed-in request that reads nothing (``/api/v1/me``), the
+#: cost of the session, the policy and the framework that every page pays.
+EXTRA_PAGES = ("signed-in floor",)
 
 
 @dataclass(frozen=True)
@@ -377,6 +380,7 @@ def measure(built: Built, backend: str, loads: list[int], seconds: float, worker
             ("case page", lambda: f"/cases/{next(numbers)}"),
             ("incident list", lambda: "/incidents"),
             ("dashboard", lambda: "/"),
+            ("signed-in floor", lambda: "/api/v1/me"),
         ]
         wanted = [(name, paths) for name, paths in targets
                   if name in pages or name == targets[0][0]]  # the floor always
@@ -410,7 +414,7 @@ def main() -> None:
                         help="server processes (surplace serve --workers); default: one a core")
     parser.add_argument("--single", action="store_true",
                         help="also measure each page with one client (the unloaded latency)")
-    parser.add_argument("--page", action="append", choices=PAGES,
+    parser.add_argument("--page", action="append", choices=PAGES + EXTRA_PAGES,
                         help="only these pages (repeatable; the static file is always "
                              "measured); default: all four")
     args = parser.parse_args()

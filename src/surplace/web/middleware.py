@@ -15,12 +15,13 @@ might hold a value), and a store that cannot be reached or is locked becomes a 5
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from surplace.access import auth
 from surplace.access.policy import Actor
@@ -131,29 +132,55 @@ async def _identify(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     """Add the middleware to ``app`` (outermost of the application's own)."""
+    app.add_middleware(SurplaceMiddleware)
 
-    @app.middleware("http")
-    async def surplace_middleware(request: Request,
-                                  call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class SurplaceMiddleware:
+    """The middleware as a plain ASGI application rather than Starlette's ``BaseHTTPMiddleware``
+    (``@app.middleware("http")``), which runs the rest of the application in a task of its own
+    and passes the response through a memory stream: that machinery cost every request, the
+    static file's included, a share of the little CPU a request may take (issue 7's latency
+    goal). Here the response's headers are decorated on their way out, as they are sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
         stale = False
+        started = False
+
+        async def send_decorated(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                _decorate(request, MutableHeaders(scope=message), stale=stale)
+            await send(message)
+
         try:
             stale = await _identify(request)
-            response = await call_next(request)
+            await self.app(scope, receive, send_decorated)
         except Exception as error:  # noqa: BLE001 - every failure must end as a safe page
-            response = errors.last_resort(request, error)
-        _decorate(request, response, stale=stale)
-        return response
+            if started:  # the answer is on its way: it cannot become an error page now
+                raise
+            await errors.last_resort(request, error)(scope, receive, send_decorated)
 
 
-def _decorate(request: Request, response: Response, *, stale: bool) -> None:
+def _decorate(request: Request, headers: MutableHeaders, *, stale: bool) -> None:
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     if request.app.state.secure_cookies:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
+    cookies = Response()
     new_pre: Any = getattr(request.state, "new_pre_key", None)
     if new_pre:
-        set_cookie(response, request, PRE_COOKIE, new_pre)
-    if stale and SESSION_COOKIE not in response.headers.get("set-cookie", ""):
-        delete_cookie(response, request, SESSION_COOKIE)
+        set_cookie(cookies, request, PRE_COOKIE, new_pre)
+    if stale and not any(SESSION_COOKIE in value for value in headers.getlist("set-cookie")):
+        delete_cookie(cookies, request, SESSION_COOKIE)
+    for value in cookies.headers.getlist("set-cookie"):
+        headers.append("set-cookie", value)
