@@ -21,6 +21,7 @@ from surplace.config import Settings
 from surplace.records.models import Person
 from surplace.records.schemas import PersonIn
 from surplace.records.service import register_person, show_person
+from surplace.store import tallies
 from surplace.store.backup import CHUNK_HEAD, MAGIC, PREFIX, backup
 from surplace.store.engine import SQLITE_FILE, open_store
 from surplace.store.exceptions import (
@@ -141,6 +142,8 @@ def _roundtrip(unlocked: Unlocked, tmp_path: Path, target: Settings) -> None:
     restored = _unlock(target)
     try:
         assert _everything(restored, ids) == before
+        with restored.session() as session:  # the derived counts rebuilt, not carried twice
+            assert tallies.count(session, tallies.PERSONS) == len(ids)
         report = verify(restored)
         assert report.ok, report.describe()
         assert len(list_entries(restored, action="store.restore")) == 1

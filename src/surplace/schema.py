@@ -12,6 +12,7 @@ from surplace.io import models as io_models
 from surplace.io.export import published_models
 from surplace.linkage import models as linkage_models
 from surplace.records import models as records_models
+from surplace.store import tallies as tally_models
 from surplace.store.base import Base
 from surplace.vault import audit as audit_models
 from surplace.vault import models as vault_models
@@ -20,5 +21,5 @@ __all__ = [
     "Base", "access_models", "advocacy_models", "assessment_models", "audit_models",
     "case_work_models", "cases_models", "estimation_models", "evidence_models",
     "incidents_models", "io_models", "linkage_models", "published_models", "records_models",
-    "vault_models",
+    "tally_models", "vault_models",
 ]

@@ -168,7 +168,8 @@ class BackupResult:
 def _tables() -> list[Table]:
     from surplace.schema import Base
 
-    return list(Base.metadata.sorted_tables)
+    # Derived tables (``surplace.store.tallies``) are rebuilt by a restore, not carried.
+    return [table for table in Base.metadata.sorted_tables if not table.info.get("derived")]
 
 
 def _table_rows(connection: Connection, table: Table) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from surplace.records.models import Person, Record, Source
 from surplace.records.schemas import PersonSummary
 from surplace.records.sources import SourceNotFound
 from surplace.records.vocabularies import check
+from surplace.store import tallies
 from surplace.store.base import as_utc
 
 
@@ -56,7 +57,7 @@ class RecordOut(BaseModel):
 def count_persons(session: Session, *, actor: Actor) -> int:
     if not actor.can("identity.read"):
         require(actor, "aggregate.read")
-    return int(session.scalar(select(func.count()).select_from(Person)) or 0)
+    return tallies.count(session, tallies.PERSONS)  # kept by the store: no scan of persons
 
 
 def person_summary(session: Session, *, actor: Actor, reference: str) -> PersonSummary:
