@@ -24,6 +24,8 @@ static file's, then the CPU milliseconds a request cost the server's processes a
 machine (the load client and, on PostgreSQL, the database server included) and the steal (CPU
 the host took from this virtual machine meanwhile): on a shared machine latency moves with the
 neighbours from one run to the next (p95 by up to half), CPU a request less (a fifth).
+``--page 'signed-in floor'`` adds a signed-in request that reads nothing (``/api/v1/me``):
+what the session check, the policy and the framework cost every page.
 Goal (issue 7): p95 under 150 ms on this 2-core machine. All data is synthetic.
 """
 
