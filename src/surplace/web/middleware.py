@@ -176,11 +176,15 @@ def _decorate(request: Request, headers: MutableHeaders, *, stale: bool) -> None
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if not request.url.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"
-    cookies = Response()
     new_pre: Any = getattr(request.state, "new_pre_key", None)
+    expire = stale and not any(SESSION_COOKIE in value
+                               for value in headers.getlist("set-cookie"))
+    if not (new_pre or expire):
+        return
+    cookies = Response()  # only to build the Set-Cookie lines as every other cookie of ours
     if new_pre:
         set_cookie(cookies, request, PRE_COOKIE, new_pre)
-    if stale and not any(SESSION_COOKIE in value for value in headers.getlist("set-cookie")):
+    if expire:
         delete_cookie(cookies, request, SESSION_COOKIE)
     for value in cookies.headers.getlist("set-cookie"):
         headers.append("set-cookie", value)

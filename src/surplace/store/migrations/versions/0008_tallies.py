@@ -48,39 +48,37 @@ _REMOVE_ROWS_PG = """UPDATE tally SET value = tally.value - gone.n
     WHERE tally.name = gone.name"""
 
 
-def _pg_function(name: str, body: str) -> str:
-    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {body}; RETURN NULL; END $$"""
-
-
 _CASE = {"name": "'case_status:' || status", "group": "GROUP BY status"}
 _PERSON = {"name": "'person'", "group": "HAVING count(*) > 0"}
-POSTGRES = [
-    _pg_function("tally_cases_added", _ADD_ROWS_PG.format(rows="added", **_CASE)),
-    _pg_function("tally_cases_removed", _REMOVE_ROWS_PG.format(rows="removed", **_CASE)),
-    _pg_function("tally_case_moved", """
+PG_FUNCTIONS = {
+    "tally_cases_added": _ADD_ROWS_PG.format(rows="added", **_CASE),
+    "tally_cases_removed": _REMOVE_ROWS_PG.format(rows="removed", **_CASE),
+    "tally_case_moved": """
         UPDATE tally SET value = value - 1 WHERE name = 'case_status:' || OLD.status;
         INSERT INTO tally (name, value) VALUES ('case_status:' || NEW.status, 1)
-        ON CONFLICT (name) DO UPDATE SET value = tally.value + 1"""),
-    _pg_function("tally_persons_added", _ADD_ROWS_PG.format(rows="added", **_PERSON)),
-    _pg_function("tally_persons_removed", _REMOVE_ROWS_PG.format(rows="removed", **_PERSON)),
-    """CREATE TRIGGER tally_cases_added AFTER INSERT ON protection_case
-        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION tally_cases_added()""",
-    """CREATE TRIGGER tally_cases_removed AFTER DELETE ON protection_case
-        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
-        EXECUTE FUNCTION tally_cases_removed()""",
-    """CREATE TRIGGER tally_case_moved AFTER UPDATE OF status ON protection_case FOR EACH ROW
-        WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION tally_case_moved()""",
-    """CREATE TRIGGER tally_persons_added AFTER INSERT ON person
-        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION tally_persons_added()""",
-    """CREATE TRIGGER tally_persons_removed AFTER DELETE ON person
-        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
-        EXECUTE FUNCTION tally_persons_removed()""",
+        ON CONFLICT (name) DO UPDATE SET value = tally.value + 1""",
+    "tally_persons_added": _ADD_ROWS_PG.format(rows="added", **_PERSON),
+    "tally_persons_removed": _REMOVE_ROWS_PG.format(rows="removed", **_PERSON),
+}
+#: Each PostgreSQL trigger, named after the function it runs: its table and when it runs.
+PG_TRIGGERS = {
+    "tally_cases_added": ("protection_case", "AFTER INSERT ON protection_case "
+                          "REFERENCING NEW TABLE AS added FOR EACH STATEMENT"),
+    "tally_cases_removed": ("protection_case", "AFTER DELETE ON protection_case "
+                            "REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"),
+    "tally_case_moved": ("protection_case", "AFTER UPDATE OF status ON protection_case "
+                         "FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)"),
+    "tally_persons_added": ("person", "AFTER INSERT ON person "
+                            "REFERENCING NEW TABLE AS added FOR EACH STATEMENT"),
+    "tally_persons_removed": ("person", "AFTER DELETE ON person "
+                              "REFERENCING OLD TABLE AS removed FOR EACH STATEMENT"),
+}
+POSTGRES = [
+    *(f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN {body}; RETURN NULL; END $$""" for name, body in PG_FUNCTIONS.items()),
+    *(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()"
+      for name, (_, when) in PG_TRIGGERS.items()),
 ]
-_TRIGGERS = {"protection_case": ("tally_case_added", "tally_case_removed", "tally_case_moved",
-                                 "tally_cases_added", "tally_cases_removed"),
-             "person": ("tally_person_added", "tally_person_removed", "tally_persons_added",
-                        "tally_persons_removed")}
 
 
 def upgrade() -> None:
@@ -99,12 +97,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for table, triggers in _TRIGGERS.items():
-        for trigger in triggers:
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}" + (f" ON {table}" if postgres else ""))
-    if postgres:
-        for function in ("tally_cases_added", "tally_cases_removed", "tally_case_moved",
-                         "tally_persons_added", "tally_persons_removed"):
-            op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (table, _) in PG_TRIGGERS.items():
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    else:
+        for statement in SQLITE:
+            op.execute(f"DROP TRIGGER IF EXISTS {statement.split()[2]}")
     op.drop_table('tally')
